@@ -25,8 +25,12 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.audioWorklet } },
   },
   {
-    files: ['server/**/*.js', 'scripts/**/*.mjs', 'test/node/**/*.js', 'test/*.mjs', 'bench/**/*.mjs', '*.mjs', 'demo/**/*.js', 'demo/**/*.mjs'],
+    files: ['server/**/*.js', 'scripts/**/*.mjs', 'test/node/**/*.js', 'test/*.mjs', 'bench/**/*.mjs', '*.mjs', 'demo/server.js', 'demo/orders.js'],
     languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    files: ['demo/demo.js'],
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     rules: {
