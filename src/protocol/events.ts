@@ -136,7 +136,10 @@ export type ClientEvent =
 // ── Server events (server → browser), GA names ──────────────────────────────────────────────
 
 interface ServerBase {
+  /** The server's id for this event; `''` when a (non-OpenAI) server sent none. */
   event_id: string;
+  /** Set by `parseServerEvent` on every validated event: `if (ev.known === false)` narrows to unknown. */
+  known?: true;
 }
 interface ResponsePartRef {
   response_id: string;
@@ -186,12 +189,15 @@ export interface InputTranscriptionCompletedEvent extends ServerBase {
   item_id: string;
   content_index: number;
   transcript: string;
+  usage?: Record<string, unknown>;
+  logprobs?: unknown[] | null;
+  languages?: unknown[];
 }
 export interface InputTranscriptionFailedEvent extends ServerBase {
   type: 'conversation.item.input_audio_transcription.failed';
   item_id: string;
   content_index: number;
-  error: { type?: string; code?: string; message?: string; param?: string };
+  error: { type?: string | null; code?: string | null; message?: string | null; param?: string | null };
 }
 export interface ResponseCreatedEvent extends ServerBase { type: 'response.created'; response: RealtimeResponse }
 export interface ResponseDoneEvent extends ServerBase { type: 'response.done'; response: RealtimeResponse }
@@ -231,7 +237,8 @@ export interface FunctionCallArgumentsDoneEvent extends ServerBase {
   item_id: string;
   output_index: number;
   call_id: string;
-  name: string;
+  /** In the GA schema; absent from servers that speak the beta shape: fall back to the item's `name`. */
+  name?: string;
   arguments: string;
 }
 export interface RateLimitsUpdatedEvent extends ServerBase {
@@ -241,6 +248,53 @@ export interface RateLimitsUpdatedEvent extends ServerBase {
 export interface OutputAudioBufferEvent extends ServerBase {
   type: 'output_audio_buffer.started' | 'output_audio_buffer.stopped' | 'output_audio_buffer.cleared';
   response_id: string;
+}
+
+export interface ConversationCreatedEvent extends ServerBase {
+  type: 'conversation.created';
+  conversation: { id?: string; object?: string };
+}
+/** SIP only: a telephone keypad press (the schema gives it no `event_id`). */
+export interface DtmfEventReceivedEvent extends ServerBase {
+  type: 'input_audio_buffer.dtmf_event_received';
+  event: string;
+  received_at: number;
+}
+/** Diarized transcription models: one speaker segment of the input audio. */
+export interface InputTranscriptionSegmentEvent extends ServerBase {
+  type: 'conversation.item.input_audio_transcription.segment';
+  item_id: string;
+  content_index: number;
+  text: string;
+  id: string;
+  speaker: string;
+  start: number;
+  end: number;
+}
+/** Remote MCP tools configured in the session (by the host's client secret). */
+export interface McpListToolsEvent extends ServerBase {
+  type: 'mcp_list_tools.in_progress' | 'mcp_list_tools.completed' | 'mcp_list_tools.failed';
+  item_id: string;
+}
+export interface McpCallArgumentsDeltaEvent extends ServerBase {
+  type: 'response.mcp_call_arguments.delta';
+  response_id: string;
+  item_id: string;
+  output_index: number;
+  delta: string;
+  obfuscation?: string | null;
+}
+export interface McpCallArgumentsDoneEvent extends ServerBase {
+  type: 'response.mcp_call_arguments.done';
+  response_id: string;
+  item_id: string;
+  output_index: number;
+  arguments: string;
+}
+export interface McpCallEvent extends ServerBase {
+  type: 'response.mcp_call.in_progress' | 'response.mcp_call.completed' | 'response.mcp_call.failed';
+  output_index: number;
+  item_id: string;
 }
 
 /** Any other well-formed event (new or rare types): passed through untyped, never an error. */
@@ -280,10 +334,19 @@ export type KnownServerEvent =
   | FunctionCallArgumentsDeltaEvent
   | FunctionCallArgumentsDoneEvent
   | RateLimitsUpdatedEvent
-  | OutputAudioBufferEvent;
+  | OutputAudioBufferEvent
+  | ConversationCreatedEvent
+  | DtmfEventReceivedEvent
+  | InputTranscriptionSegmentEvent
+  | McpListToolsEvent
+  | McpCallArgumentsDeltaEvent
+  | McpCallArgumentsDoneEvent
+  | McpCallEvent;
 
 export type ServerEvent = KnownServerEvent | UnknownServerEvent;
 export type ServerEventType = KnownServerEvent['type'];
+/** The known event of one GA type, e.g. `ServerEventOf<'response.done'>`. */
+export type ServerEventOf<T extends ServerEventType> = Extract<KnownServerEvent, { type: T }>;
 
 /** What `parseServerEvent` returns for input it cannot accept: a value, never a throw. */
 export interface ProtocolError {
@@ -292,6 +355,8 @@ export interface ProtocolError {
   message: string;
   /** The server event type, when one could be read. */
   eventType?: string;
+  /** The offending field (`item.id`, `rate_limits[0].limit`), for `invalid_field`. */
+  field?: string;
 }
 
 export type ParseResult = { ok: true; event: ServerEvent } | { ok: false; error: ProtocolError };

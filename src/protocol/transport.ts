@@ -1,6 +1,6 @@
 import type { ClientEvent, ParseResult } from './events.js';
 
-/** Transport lifecycle. `closed` carries the close code and reason of the socket. */
+/** Transport lifecycle; how a connection ended comes with `handlers.close` (`TransportCloseInfo`). */
 export type TransportStatus = 'idle' | 'connecting' | 'open' | 'closing' | 'closed';
 
 export interface TransportConnectOptions {
@@ -30,10 +30,67 @@ export interface TransportHandlers {
 /** How the session reaches a Realtime server: a WebSocket in production, a script in unit tests. */
 export interface RealtimeTransport {
   readonly status: TransportStatus;
+  /**
+   * Opens the connection; resolves once it is open. Rejects with a `TransportError` (never
+   * naming the token): `insecure_api_key` / `invalid_token` before any connection is tried,
+   * `connect_timeout`, `connect_failed` (its `close` says how), `aborted` when `close()` was
+   * called meanwhile, `invalid_state` when already connecting or open. `handlers.close` is
+   * called only for a connection that had opened.
+   */
   connect(options: TransportConnectOptions, handlers: TransportHandlers): Promise<void>;
-  /** Sends a client event, stamping an `event_id` when it has none; returns the id. */
+  /**
+   * Sends a client event, stamping an `event_id` when it has none; returns the id. Throws a
+   * `TransportError('invalid_state')` unless `status` is `open`.
+   */
   send(event: ClientEvent): string;
+  /**
+   * Sends `input_audio_buffer.append` for these PCM16 bytes (24 kHz mono little-endian), built
+   * as a string without `JSON.stringify`; returns its `event_id`. Throws like `send`.
+   */
+  appendAudio(pcm: ArrayBufferLike | ArrayBufferView): string;
   /** Bytes queued in the socket and not yet sent (back-pressure for audio appends). */
   readonly bufferedAmount: number;
+  /** Closes (default 1000); `handlers.close` follows with `initiatedByClient: true`. Never throws. */
   close(code?: number, reason?: string): void;
+}
+
+/** Why a transport refused or failed; its message never contains the token. */
+export type TransportErrorCode =
+  | 'insecure_api_key'
+  | 'invalid_token'
+  | 'invalid_state'
+  | 'unsupported'
+  | 'connect_timeout'
+  | 'connect_failed'
+  | 'aborted';
+
+/** A typed transport failure (`connect()` rejections, `send()` on a socket that is not open). */
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+  constructor(
+    /** What went wrong, stable for code to switch on. */
+    readonly code: TransportErrorCode,
+    message: string,
+    /** For `connect_failed` / `aborted`: how the socket closed before it opened. */
+    readonly close?: TransportCloseInfo,
+  ) {
+    super(message);
+  }
+}
+
+// Characters allowed in a WebSocket subprotocol (an RFC 7230 token). Checked here so that the
+// browser's own SyntaxError, whose message quotes the subprotocol (and so the key), never happens.
+const TOKEN_CHARS = /^[\w!#$%&'*+.^`|~-]+$/;
+
+/**
+ * Refuses a key that must never be used from a browser (`sk-…`: a standard API key) or that
+ * cannot travel in the subprotocol list; returns the error to throw, `undefined` when usable.
+ */
+export function checkToken(token: unknown): TransportError | undefined {
+  if (typeof token !== 'string' || !token) return new TransportError('invalid_token', 'no client secret');
+  if (token.trim().startsWith('sk-')) {
+    return new TransportError('insecure_api_key', 'refusing a standard API key (sk-…) in the browser: use an ephemeral key (ek_…)');
+  }
+  if (!TOKEN_CHARS.test(token)) return new TransportError('invalid_token', 'client secret has characters a WebSocket subprotocol cannot carry');
+  return undefined;
 }
