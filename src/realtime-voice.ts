@@ -1,37 +1,550 @@
-import { LitElement, html, css } from 'lit';
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { VERSION } from './version.js';
+import { styles } from './realtime-voice.styles.js';
+import { numberIn, oneOf, orDefault } from './converters.js';
+import { resolveStrings, uiLanguage, type RealtimeVoiceStrings } from './i18n.js';
+import {
+  RealtimeVoiceConnectedEvent,
+  RealtimeVoiceDisconnectedEvent,
+  RealtimeVoiceErrorEvent,
+  RealtimeVoiceInterruptedEvent,
+  RealtimeVoiceServerEvent,
+  RealtimeVoiceStatusEvent,
+  RealtimeVoiceToolCallEvent,
+  RealtimeVoiceTranscriptEvent,
+} from './events.js';
+import { RealtimeSession } from './session/session.js';
+import type {
+  ConversationItem,
+  ErrorCode,
+  GetToken,
+  RealtimeTool,
+  SessionCallbacks,
+  SessionConfig,
+  SessionStatus,
+  TurnDetectionMode,
+} from './session/types.js';
+import type { RealtimeSessionConfig } from './protocol/events.js';
 
 /** Connection and conversation states, reflected on the `status` attribute. */
-export type RealtimeVoiceStatus = 'idle' | 'connecting' | 'listening' | 'thinking' | 'speaking' | 'reconnecting' | 'error';
+export type RealtimeVoiceStatus = SessionStatus;
+
+/** What the element needs from a session; `RealtimeSession` is the real one. */
+export interface SessionHandle {
+  readonly status: SessionStatus;
+  readonly conversation: readonly ConversationItem[];
+  start(): unknown;
+  stop(): void;
+  sendText(text: string): void;
+  interrupt(): void;
+  setMuted(muted: boolean): void;
+  pushToTalk(down: boolean): void;
+  updateConfig(partial: Partial<SessionConfig>): void;
+  resumeAudio(): unknown;
+}
+
+/** Creates the session behind an element (a seam for tests and for hosts that wrap the session). */
+export type SessionFactory = (config: SessionConfig, callbacks: SessionCallbacks) => SessionHandle;
+
+// The properties that are passed to the session as they are (same names as SessionConfig).
+const CONFIG_KEYS = [
+  'tokenUrl', 'getToken', 'url', 'model', 'voice', 'instructions', 'greeting', 'turnDetection',
+  'vadThreshold', 'vadSilenceMs', 'vadPrefixMs', 'eagerness', 'transcriptionModel', 'language',
+  'noiseReduction', 'pushToTalk', 'workletUrl', 'reconnectAttempts', 'debug', 'tools', 'session',
+] as const;
+
+/** Error code → the strings key of its user-facing message. */
+const ERROR_TEXT: Partial<Record<ErrorCode, keyof RealtimeVoiceStrings>> = {
+  mic_permission_denied: 'denied',
+  mic_unavailable: 'noMic',
+  connection_failed: 'offline',
+  connection_lost: 'offline',
+  token_fetch_failed: 'offline',
+  session_expired: 'expired',
+  unsupported_browser: 'unsupported',
+};
+
+const MIC = html`<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+  <path fill="currentColor" d="M12 14a3 3 0 0 0 3-3V5a3 3 0 0 0-6 0v6a3 3 0 0 0 3 3zm5-3a5 5 0 0 1-10 0H5a7 7 0 0 0 6 6.9V21h2v-3.1A7 7 0 0 0 19 11z" />
+</svg>`;
 
 /**
- * `<realtime-voice>`: an embeddable speech-to-speech support agent.
+ * `<realtime-voice>`: an embeddable speech-to-speech support agent on the OpenAI Realtime API.
+ * Put it on a page with `token-url` pointing at your backend; the user clicks the launcher and talks.
  *
- * @csspart launcher - The button that opens the agent.
+ * @tag realtime-voice
+ *
+ * @fires {RealtimeVoiceStatusEvent} rv-status - The state changed: `{status, previous}`.
+ * @fires {RealtimeVoiceConnectedEvent} rv-connected - The session is live: `{sessionId, model}`.
+ * @fires {RealtimeVoiceDisconnectedEvent} rv-disconnected - The socket closed: `{code, reason, willReconnect}`.
+ * @fires {RealtimeVoiceTranscriptEvent} rv-transcript - User or agent text streamed: `{role, itemId, text, delta, final}`.
+ * @fires {RealtimeVoiceToolCallEvent} rv-tool-call - The agent called a tool: `{name, callId, arguments}`; answer with `event.respondWith(value)`, decline with `preventDefault()`.
+ * @fires {RealtimeVoiceInterruptedEvent} rv-interrupted - The user barged in: `{itemId, audioEndMs}`.
+ * @fires {RealtimeVoiceErrorEvent} rv-error - Something failed: `{code, message, fatal}`.
+ * @fires {RealtimeVoiceServerEvent} rv-server-event - Every parsed server event: `{event}`.
+ *
+ * @csspart launcher - The floating button that opens the panel (and starts the call).
+ * @csspart panel - The conversation panel (a dialog when floating, a region when inline).
+ * @csspart header - The panel's top row: level, status and close button.
+ * @csspart level - The live audio-level indicator; scales with `--_lvl` (0–1).
+ * @csspart status - The status text.
+ * @csspart close-button - Closes the floating panel (the call continues).
+ * @csspart transcript - The list of messages.
+ * @csspart message - One transcript message (also `message-user` or `message-assistant`).
+ * @csspart message-user - A message the user said or typed.
+ * @csspart message-assistant - A message of the agent.
+ * @csspart audio-button - "Tap to enable audio", shown when the browser blocked playback.
+ * @csspart error - The error message area.
+ * @csspart retry-button - Retries (or continues an expired session) after an error.
+ * @csspart form - The text box's form.
+ * @csspart input - The text box.
+ * @csspart send-button - Sends the typed text.
+ * @csspart controls - The row of call controls.
+ * @csspart mute-button - Mutes the microphone (`aria-pressed`).
+ * @csspart talk-button - Push-to-talk: hold to speak.
+ * @csspart start-button - Starts a call (shown while idle).
+ * @csspart end-button - Ends the call.
+ *
+ * @cssprop [--realtime-voice-accent=#1d4ed8] - Launcher, primary buttons, user messages, focus ring.
+ * @cssprop [--realtime-voice-accent-foreground=#fff] - Text on the accent colour.
+ * @cssprop [--realtime-voice-background=#fff] - Panel background (dark scheme: #1c1e21).
+ * @cssprop [--realtime-voice-foreground=#1f2328] - Text colour (dark scheme: #eceef1).
+ * @cssprop [--realtime-voice-surface=#eef1f4] - Agent message background (dark scheme: #2c3036).
+ * @cssprop [--realtime-voice-border=#6e7781] - Borders of the panel and controls (dark scheme: #8b949e).
+ * @cssprop [--realtime-voice-error=#b42318] - Error text (dark scheme: #ff8f85).
+ * @cssprop [--realtime-voice-radius=12px] - Corner radius of the panel and messages.
+ * @cssprop [--realtime-voice-font=system-ui, sans-serif] - Font family.
+ * @cssprop [--realtime-voice-z-index=2147483000] - Stacking of the floating launcher and panel.
+ * @cssprop [--realtime-voice-offset=20px] - Distance of the floating widget from the viewport edges.
+ * @cssprop [--realtime-voice-width=360px] - Width of the floating panel.
+ * @cssprop [--realtime-voice-height=480px] - Maximum height of the floating panel.
+ * @cssprop [--realtime-voice-shadow=0 6px 24px #0003] - Shadow of the floating launcher and panel.
  */
 export class RealtimeVoiceElement extends LitElement {
   /** The package version of this definition (lets a second copy on the page tell which won). */
   static readonly version = VERSION;
 
-  static override styles = css`
-    :host { display: inline-block; }
-  `;
+  static override styles = styles;
 
   // Declared without decorators so the npm build needs no tslib helpers.
   static override properties = {
+    tokenUrl: { attribute: 'token-url' },
+    getToken: { attribute: false },
+    url: { converter: orDefault('wss://api.openai.com/v1/realtime') },
+    model: { converter: orDefault('gpt-realtime') },
+    voice: { converter: orDefault('marin') },
+    instructions: {},
+    greeting: {},
+    turnDetection: { attribute: 'turn-detection', converter: oneOf('turn-detection', ['server_vad', 'semantic_vad', 'manual'], 'server_vad') },
+    vadThreshold: { attribute: 'vad-threshold', converter: numberIn('vad-threshold', 0, 1, undefined) },
+    vadSilenceMs: { attribute: 'vad-silence-ms', converter: numberIn('vad-silence-ms', 0, 60000, undefined, true) },
+    vadPrefixMs: { attribute: 'vad-prefix-ms', converter: numberIn('vad-prefix-ms', 0, 60000, undefined, true) },
+    eagerness: { converter: oneOf('eagerness', ['low', 'medium', 'high', 'auto'], undefined) },
+    transcriptionModel: { attribute: 'transcription-model', converter: orDefault('gpt-4o-mini-transcribe') },
+    language: {},
+    noiseReduction: { attribute: 'noise-reduction', converter: oneOf('noise-reduction', ['near_field', 'far_field', 'none'], undefined) },
+    pushToTalk: { attribute: 'push-to-talk', type: Boolean },
+    variant: { converter: oneOf('variant', ['floating', 'inline'], 'floating') },
+    position: { converter: oneOf('position', ['bottom-right', 'bottom-left', 'top-right', 'top-left'], 'bottom-right') },
     label: {},
-    status: { reflect: true },
+    transcript: { type: Boolean },
+    textInput: { attribute: 'text-input', type: Boolean },
+    muted: { type: Boolean, reflect: true },
+    open: { type: Boolean, reflect: true },
+    workletUrl: { attribute: 'worklet-url' },
+    reconnectAttempts: { attribute: 'reconnect-attempts', converter: numberIn('reconnect-attempts', 0, 100, 5, true) },
+    debug: { type: Boolean },
+    tools: { attribute: false },
+    session: { attribute: false },
+    strings: { attribute: false },
   };
 
-  /** The launcher's visible and accessible name. */
-  label = 'Talk to us';
+  /** Host-backend endpoint that returns a short-lived credential (POSTed, same-origin credentials). */
+  tokenUrl?: string;
 
-  /** Current state; read-only, reflected so hosts can style `:host([status="speaking"])`. */
-  status: RealtimeVoiceStatus = 'idle';
+  /** Token-fetch hook, called for every (re)connect; wins over `token-url`. */
+  getToken?: GetToken;
+
+  /** Realtime endpoint; `?model=` is appended. */
+  url = 'wss://api.openai.com/v1/realtime';
+
+  /** Realtime model. */
+  model = 'gpt-realtime';
+
+  /** Output voice. */
+  voice = 'marin';
+
+  /** System instructions, sent in `session.update` only when set. */
+  instructions?: string;
+
+  /** When set, the agent speaks first after connecting. */
+  greeting?: string;
+
+  /** How turns end: `server_vad`, `semantic_vad` or `manual` (which shows the talk button, as `push-to-talk` does). */
+  turnDetection: TurnDetectionMode = 'server_vad';
+
+  /** Server VAD activation threshold (0–1). */
+  vadThreshold?: number;
+
+  /** Server VAD: milliseconds of silence that end a turn. */
+  vadSilenceMs?: number;
+
+  /** Server VAD: milliseconds of audio kept before detected speech. */
+  vadPrefixMs?: number;
+
+  /** Semantic VAD eagerness: `low`, `medium`, `high` or `auto`. */
+  eagerness?: 'low' | 'medium' | 'high' | 'auto';
+
+  /** User-speech transcription model; `none` disables transcription. */
+  transcriptionModel = 'gpt-4o-mini-transcribe';
+
+  /** BCP 47 language: transcription hint and UI language (default: `navigator.language`). */
+  language?: string;
+
+  /** Input noise reduction: `near_field`, `far_field` or `none`. */
+  noiseReduction?: 'near_field' | 'far_field' | 'none';
+
+  /** Hold the talk button (or Space) to talk; turns are manual. */
+  pushToTalk = false;
+
+  /** `floating` (launcher in a page corner) or `inline` (in the flow). */
+  variant: 'floating' | 'inline' = 'floating';
+
+  /** Corner of the floating launcher. */
+  position: 'bottom-right' | 'bottom-left' | 'top-right' | 'top-left' = 'bottom-right';
+
+  /** The launcher's visible and accessible name (default: the localised "Talk to us"). */
+  label?: string;
+
+  /** Shows the live transcript. */
+  transcript = false;
+
+  /** Shows a text box; typed text is a turn (and interrupts the agent). */
+  textInput = false;
+
+  /** Microphone muted; reflected. */
+  muted = false;
+
+  /** Whether the floating panel is open; reflected. Setting it does not start a call. */
+  open = false;
+
+  /** Base URL of the worklet files, for hosts whose CSP forbids `blob:` scripts. */
+  workletUrl?: string;
+
+  /** Automatic reconnection attempts after an abnormal close; 0 disables. */
+  reconnectAttempts = 5;
+
+  /** Verbose console diagnostics (never prints credentials). */
+  debug = false;
+
+  /** Function tools offered to the agent: `{name, description, parameters, handler?}`. */
+  tools: RealtimeTool[] = [];
+
+  /** Deep-merged into every `session.update` (escape hatch for any GA session field). */
+  session?: Partial<RealtimeSessionConfig>;
+
+  /** Overrides of the UI strings (any subset), on top of the table for `language`. */
+  strings?: Partial<RealtimeVoiceStrings>;
+
+  /** Creates the session; tests and wrappers replace it. */
+  protected sessionFactory: SessionFactory = (config, callbacks) => new RealtimeSession(config, callbacks);
+
+  #session?: SessionHandle;
+  #status: SessionStatus = 'idle';
+  #error?: ErrorCode;
+  #audioBlocked = false;
+  #talking = false;
+  #said = '';
+  #level = 0;
+  #raf = 0;
+  #follow = true;
+  #s = resolveStrings();
+  #lang = uiLanguage();
+
+  /**
+   * Current state, reflected as the `status` attribute so hosts can style `realtime-voice[status="speaking"]`.
+   * Read-only: `idle` `connecting` `listening` `thinking` `speaking` `reconnecting` `error`.
+   * @attr status
+   */
+  get status(): RealtimeVoiceStatus {
+    return this.#status;
+  }
+
+  /** The conversation so far, `{id, role, text, status}` per item, in order. Read-only (a copy). */
+  get conversation(): ConversationItem[] {
+    return [...(this.#session?.conversation ?? [])];
+  }
+
+  /** Connects and opens the microphone. Call it from a user gesture so audio may start. */
+  async start(): Promise<void> {
+    this.#error = undefined;
+    this.requestUpdate();
+    // The session is started synchronously (no await before it) so it can resume its AudioContext
+    // inside the user's gesture. It reports failures through callbacks (`rv-error`) and never
+    // rejects; anything thrown here is a bug worth a console line, not an unhandled rejection.
+    try {
+      this.#session ??= this.sessionFactory(this.#config(), this.#callbacks);
+      await this.#session.start();
+    } catch (e) {
+      console.error('[realtime-voice]', e);
+    }
+  }
+
+  /** Ends the call: releases the microphone, audio, socket and timers. */
+  stop(): void {
+    this.#ptt(false);
+    this.#session?.stop();
+  }
+
+  /** Sends a typed user turn (interrupting the agent); starts a call first when none is active. */
+  sendText(text: string): void {
+    const t = String(text ?? '').trim();
+    if (!t) return;
+    if (!this.#active()) void this.start();
+    this.#session?.sendText(t);
+  }
+
+  /** Cuts the agent off mid-reply. */
+  interrupt(): void {
+    this.#session?.interrupt();
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.setAttribute('status', this.#status);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    cancelAnimationFrame(this.#raf);
+    this.#raf = 0;
+    // A move (remove + insert in one task) keeps the call; a removal ends it and frees everything.
+    queueMicrotask(() => {
+      if (!this.isConnected) this.stop();
+    });
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    // Follow new messages unless the user scrolled up to read.
+    const t = this.#find('ol');
+    this.#follow = !t || t.scrollHeight - t.scrollTop - t.clientHeight < 24;
+    if (changed.has('language') || changed.has('strings')) {
+      this.#lang = uiLanguage(this.language);
+      this.#s = resolveStrings(this.#lang, this.strings);
+    }
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    const t = this.#find('ol');
+    if (t && this.#follow) t.scrollTop = t.scrollHeight;
+    const session = this.#session;
+    if (!session) return;
+    if (changed.has('muted')) session.setMuted(this.muted);
+    const keys = CONFIG_KEYS.filter((k) => changed.has(k));
+    if (keys.length) session.updateConfig(Object.fromEntries(keys.map((k) => [k, this[k]])));
+  }
 
   protected override render() {
-    return html`<button part="launcher" type="button">${this.label}</button>`;
+    const s = this.#s;
+    const floating = this.variant !== 'inline';
+    const label = this.label || s.label;
+    const showPanel = !floating || this.open;
+    const audio = this.#audioBlocked
+      ? html`<button part="audio-button" class="a" @click=${this.#resume}>${s.audio}</button>`
+      : nothing;
+    return html`<div class=${floating ? `w f ${this.position}` : 'w'} lang=${this.#lang} @keydown=${this.#key} @keyup=${this.#key}>
+      ${floating
+        ? html`<button part="launcher" class="l a" aria-expanded=${this.open} aria-controls=${this.open ? 'panel' : nothing} @click=${this.#toggle}>
+            ${MIC}<span>${label}</span>
+          </button>`
+        : nothing}
+      ${showPanel ? this.#panel(s, label, floating, audio) : audio}
+    </div>`;
   }
+
+  #panel(s: RealtimeVoiceStrings, label: string, floating: boolean, audio: unknown) {
+    const active = this.#active();
+    const error = this.#error;
+    return html`<section id="panel" part="panel" class="p" role=${floating ? 'dialog' : 'region'} aria-label=${label} tabindex="-1">
+      <div part="header" class="h">
+        <span part="level" class="lv"></span>
+        <span part="status" class="st">${s[this.#status]}</span>
+        ${floating
+          ? html`<button part="close-button" class="x" aria-label=${s.close} @click=${this.#close}>✕</button>`
+          : nothing}
+      </div>
+      ${this.transcript
+        ? html`<ol part="transcript" aria-label=${s.log} tabindex="0">
+              ${(this.#session?.conversation ?? []).map((m) =>
+                m.text
+                  ? html`<li part="message message-${m.role}" class=${m.role}>
+                      <span class="sr">${m.role === 'user' ? s.you : s.agent}: </span>${m.text}
+                    </li>`
+                  : nothing,
+              )}
+            </ol>
+            <div class="sr" aria-live="polite">${this.#said}</div>`
+        : nothing}
+      ${audio}
+      ${error
+        ? html`<div part="error" class="e" role="alert">
+            ${s[ERROR_TEXT[error] ?? 'failed']}
+            <button part="retry-button" class="a" @click=${this.start}>${error === 'session_expired' ? s.continue : s.retry}</button>
+          </div>`
+        : nothing}
+      ${this.textInput
+        ? html`<form part="form" @submit=${this.#submit}>
+            <input part="input" aria-label=${s.input} placeholder=${s.input} autocomplete="off" enterkeyhint="send" />
+            <button part="send-button">${s.send}</button>
+          </form>`
+        : nothing}
+      <div part="controls" class="c">
+        ${active ? html`<button part="mute-button" aria-pressed=${this.muted} @click=${this.#mute}>${s.mute}</button>` : nothing}
+        ${active && (this.pushToTalk || this.turnDetection === 'manual')
+          ? html`<button
+              part="talk-button"
+              aria-pressed=${this.#talking}
+              @pointerdown=${this.#down}
+              @pointerup=${this.#up}
+              @pointercancel=${this.#up}
+              @pointerleave=${this.#up}
+              @blur=${this.#up}
+            >
+              ${s.talk}
+            </button>`
+          : nothing}
+        <button part=${active ? 'end-button' : 'start-button'} class=${active ? '' : 'a'} @click=${active ? this.stop : this.start}>
+          ${active ? s.end : s.start}
+        </button>
+      </div>
+    </section>`;
+  }
+
+  #active() {
+    return this.#status !== 'idle' && this.#status !== 'error';
+  }
+
+  #config(): SessionConfig {
+    return {
+      ...(Object.fromEntries(CONFIG_KEYS.map((k) => [k, this[k]])) as Pick<this, (typeof CONFIG_KEYS)[number]>),
+      muted: this.muted,
+    } as SessionConfig;
+  }
+
+  #find(selector: string) {
+    return this.renderRoot.querySelector<HTMLElement>(selector);
+  }
+
+  async #toggle() {
+    if (this.open) return this.#close();
+    this.open = true;
+    // Start inside the click (the user gesture) so audio is allowed to play.
+    if (!this.#active()) void this.start();
+    await this.updateComplete;
+    this.#find('.p')?.focus();
+  }
+
+  async #close() {
+    this.#ptt(false);
+    this.open = false;
+    await this.updateComplete;
+    this.#find('.l')?.focus();
+  }
+
+  #key(e: KeyboardEvent) {
+    if (e.key === 'Escape' && e.type === 'keydown' && this.open && this.variant !== 'inline') {
+      e.preventDefault();
+      void this.#close();
+    } else if (e.key === ' ' && this.#find('[part=talk-button]')) {
+      // Space holds the talk button when it, or the panel itself, has focus; not in the text box.
+      const target = e.composedPath()[0] as HTMLElement;
+      if (target.matches('.p, [part=talk-button]')) {
+        e.preventDefault();
+        if (!e.repeat) this.#ptt(e.type === 'keydown');
+      }
+    }
+  }
+
+  #down(e: PointerEvent) {
+    if (e.button === 0) this.#ptt(true);
+  }
+
+  #up() {
+    this.#ptt(false);
+  }
+
+  #ptt(down: boolean) {
+    if (down === this.#talking) return;
+    this.#talking = down;
+    this.#session?.pushToTalk(down);
+    this.requestUpdate();
+  }
+
+  #mute() {
+    this.muted = !this.muted;
+  }
+
+  #resume() {
+    void Promise.resolve(this.#session?.resumeAudio()).catch(() => {});
+  }
+
+  #submit(e: SubmitEvent) {
+    e.preventDefault();
+    const input = (e.target as HTMLFormElement).querySelector('input')!;
+    this.sendText(input.value);
+    input.value = '';
+  }
+
+  #paint = () => {
+    this.#raf = 0;
+    this.#find('.w')?.style.setProperty('--_lvl', this.#level.toFixed(2));
+  };
+
+  // One object per element: every callback closes over this instance only.
+  #callbacks: SessionCallbacks = {
+    status: (status, previous) => {
+      this.#status = status;
+      this.setAttribute('status', status);
+      if (status === 'connecting') this.#error = undefined;
+      if (status === 'idle' || status === 'error') {
+        this.#talking = false;
+        this.#callbacks.level({ input: 0, output: 0 });
+      }
+      this.requestUpdate();
+      this.dispatchEvent(new RealtimeVoiceStatusEvent({ status, previous }));
+    },
+    connected: (info) => this.dispatchEvent(new RealtimeVoiceConnectedEvent({ ...info })),
+    disconnected: (info) => this.dispatchEvent(new RealtimeVoiceDisconnectedEvent({ ...info })),
+    transcript: (update) => {
+      if (update.final && update.role === 'assistant') this.#said = update.text;
+      this.requestUpdate();
+      this.dispatchEvent(new RealtimeVoiceTranscriptEvent({ ...update }));
+    },
+    toolCall: (request) => {
+      const event = new RealtimeVoiceToolCallEvent({ ...request });
+      this.dispatchEvent(event);
+      // No answer (nobody listened, or `preventDefault()` declined): the session answers the
+      // agent with an error output, so the model never waits.
+      return event.response;
+    },
+    interrupted: (info) => this.dispatchEvent(new RealtimeVoiceInterruptedEvent({ ...info })),
+    error: (error) => {
+      if (error.fatal) {
+        this.#error = error.code;
+        this.requestUpdate();
+      }
+      this.dispatchEvent(new RealtimeVoiceErrorEvent({ code: error.code, message: error.message, fatal: error.fatal }));
+    },
+    serverEvent: (event) => this.dispatchEvent(new RealtimeVoiceServerEvent({ event })),
+    level: ({ input, output }) => {
+      this.#level = Math.min(1, Math.max(0, input || 0, output || 0));
+      this.#raf ||= requestAnimationFrame(this.#paint);
+    },
+    audioBlocked: (blocked) => {
+      this.#audioBlocked = blocked;
+      this.requestUpdate();
+    },
+  };
 }
 
 declare global {
