@@ -1,0 +1,83 @@
+// The adapter from the real audio engine (src/audio/audio-engine.ts) to the `AudioPort` the
+// session codes against. The engine's context is created and resumed synchronously in the
+// factory, which the session calls at the top of `start()`, inside the user's gesture.
+import { AudioEngine, type AudioEngineOptions } from '../audio/audio-engine.js';
+import type { AudioEngineFactory, AudioPort, AudioPortHandlers, AudioPortOptions } from './audio-port.js';
+
+/** Engine options the session does not decide (output path, device, player tuning, …). */
+export type WebAudioPortExtras = Omit<AudioEngineOptions, 'onFrame' | 'onError' | 'onBlocked' | 'onPlayback' | 'workletUrl' | 'muted'>;
+
+class WebAudioPort implements AudioPort {
+  readonly #engine: AudioEngine;
+  /** What the last clear reported for the item being heard: the most exact heard time. */
+  #lastClear: { itemId: string; heardMs: number | null } | null = null;
+
+  constructor(options: AudioPortOptions, handlers: AudioPortHandlers, extras: WebAudioPortExtras) {
+    let engine: AudioEngine | null = null;
+    const engineOptions: AudioEngineOptions = {
+      ...extras,
+      muted: options.muted,
+      // 'silence' (the engine's default): muted, the server's VAD still sees the turn end.
+      onFrame: (pcm, level) => {
+        handlers.frame(pcm);
+        handlers.level({ input: level, output: engine?.outputLevel ?? 0 });
+      },
+      onError: (error) => handlers.error(error),
+      onBlocked: (blocked) => handlers.blocked(blocked),
+      onPlayback: (playing) => handlers.playback(playing),
+    };
+    if (options.workletUrl !== undefined) engineOptions.workletUrl = options.workletUrl;
+    engine = new AudioEngine(engineOptions);
+    this.#engine = engine;
+    // Synchronously, inside the gesture: create and resume the context (may throw unsupported_browser).
+    engine.prepare();
+  }
+
+  start(): Promise<void> {
+    return this.#engine.start();
+  }
+
+  setMuted(muted: boolean): void {
+    this.#engine.setMuted(muted);
+  }
+
+  play(itemId: string, pcm: ArrayBuffer): void {
+    this.#engine.player?.push(itemId, pcm);
+  }
+
+  end(itemId: string): void {
+    this.#engine.player?.end(itemId);
+  }
+
+  async clear(): Promise<void> {
+    const player = this.#engine.player;
+    if (!player) return;
+    const result = await player.clear();
+    this.#lastClear = result.itemId ? { itemId: result.itemId, heardMs: result.heardMs } : null;
+  }
+
+  heardMs(itemId: string): number | null {
+    if (this.#lastClear?.itemId === itemId) return this.#lastClear.heardMs;
+    return this.#engine.player?.heardMs(itemId) ?? null;
+  }
+
+  get playing(): boolean {
+    return this.#engine.player?.playing ?? false;
+  }
+
+  resume(): Promise<boolean> {
+    return this.#engine.resume();
+  }
+
+  close(): Promise<void> {
+    return this.#engine.close();
+  }
+}
+
+/** An `AudioEngineFactory` over the real engine, with engine options the session leaves open. */
+export function webAudioEngine(extras: WebAudioPortExtras = {}): AudioEngineFactory {
+  return (options, handlers) => new WebAudioPort(options, handlers, extras);
+}
+
+/** The default factory: the real engine with its defaults. */
+export const createWebAudioPort: AudioEngineFactory = webAudioEngine();

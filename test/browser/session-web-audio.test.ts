@@ -1,0 +1,116 @@
+// The session with the real audio engine (src/audio through src/session/web-audio-port.ts) in
+// Chromium with a fake microphone, against the scripted server: the mic reaches the socket,
+// assistant audio plays and drives `speaking`, a barge-in truncates at a plausible heard time,
+// and stop() releases everything.
+import { expect, waitUntil } from '@open-wc/testing';
+import { encodeBase64 } from '../../src/protocol/base64.js';
+import { basicReplies, ScriptedTransport } from '../../src/protocol/scripted-transport.js';
+import { RealtimeSession } from '../../src/session/session.js';
+import type { RealtimeVoiceError, SessionCallbacks, SessionConfig, SessionStatus } from '../../src/session/types.js';
+import { webAudioEngine } from '../../src/session/web-audio-port.js';
+
+const CONFIG: SessionConfig = {
+  getToken: async () => 'ek_web_audio_test',
+  url: 'wss://realtime.invalid/v1/realtime',
+  model: 'gpt-realtime',
+  voice: 'marin',
+  turnDetection: 'server_vad',
+  transcriptionModel: 'gpt-4o-mini-transcribe',
+  pushToTalk: false,
+  muted: false,
+  reconnectAttempts: 0,
+  debug: false,
+  tools: [],
+};
+
+/** `ms` of a 440 Hz tone, PCM16 24 kHz, as base64. */
+function tone(ms: number): string {
+  const samples = new Int16Array(ms * 24);
+  for (let i = 0; i < samples.length; i++) samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 24000));
+  return encodeBase64(samples);
+}
+
+describe('session + real audio engine (Chromium, fake mic)', () => {
+  let session: RealtimeSession | undefined;
+  afterEach(async () => {
+    await session?.stop();
+    session = undefined;
+  });
+
+  it('streams the mic, plays replies (speaking), truncates a barge-in at what was heard, releases on stop', async () => {
+    const transports: ScriptedTransport[] = [];
+    const statuses: SessionStatus[] = [];
+    const errors: RealtimeVoiceError[] = [];
+    const interrupted: { itemId: string; audioEndMs: number }[] = [];
+    let levels = 0;
+    let contexts: AudioContext[] = [];
+    const callbacks: SessionCallbacks = {
+      status: (s) => statuses.push(s),
+      connected: () => undefined,
+      disconnected: () => undefined,
+      transcript: () => undefined,
+      toolCall: () => undefined,
+      interrupted: (i) => interrupted.push(i),
+      error: (e) => errors.push(e),
+      serverEvent: () => undefined,
+      level: () => levels++,
+      audioBlocked: () => undefined,
+    };
+    session = new RealtimeSession(CONFIG, callbacks, {
+      transport: () => {
+        const t = new ScriptedTransport({ replies: basicReplies });
+        transports.push(t);
+        return t;
+      },
+      audio: webAudioEngine({
+        createContext: (options) => {
+          const ctx = new AudioContext(options);
+          contexts.push(ctx);
+          return ctx;
+        },
+      }),
+    });
+    await session.start();
+    expect(errors).to.deep.equal([]);
+    const t = transports[0]!;
+    await waitUntil(() => t.appendedBytes >= 960 * 10, 'microphone frames reach the socket', { timeout: 5000 });
+    expect(t.appendedBytes % 960).to.equal(0);
+    expect(levels).to.be.greaterThan(0);
+
+    t.emit({ type: 'response.created', response: { id: 'resp_1', object: 'realtime.response', status: 'in_progress', output: [] } });
+    t.emit({
+      type: 'response.output_item.added',
+      response_id: 'resp_1',
+      output_index: 0,
+      item: { id: 'item_a1', object: 'realtime.item', type: 'message', role: 'assistant', status: 'in_progress', content: [] },
+    });
+    for (let i = 0; i < 4; i++) {
+      t.emit({ type: 'response.output_audio.delta', response_id: 'resp_1', item_id: 'item_a1', output_index: 0, content_index: 0, delta: tone(500) });
+    }
+    t.emit({ type: 'response.output_audio.done', response_id: 'resp_1', item_id: 'item_a1', output_index: 0, content_index: 0 });
+    t.emit({ type: 'response.done', response: { id: 'resp_1', object: 'realtime.response', status: 'completed', output: [] } });
+    await waitUntil(() => session!.status === 'speaking', 'speaking while the player sounds', { timeout: 3000 });
+    const speakingAt = performance.now();
+    await new Promise((r) => setTimeout(r, 400));
+    t.emit({ type: 'input_audio_buffer.speech_started', audio_start_ms: 1000, item_id: 'item_u2' });
+    const bargedAt = performance.now();
+    await waitUntil(() => interrupted.length === 1, 'interrupted', { timeout: 3000 });
+    const truncate = t.sentOfType('conversation.item.truncate')[0]!;
+    expect(truncate.item_id).to.equal('item_a1');
+    expect(truncate.audio_end_ms).to.equal(interrupted[0]!.audioEndMs);
+    // Roughly what sounded between `speaking` and the barge-in (the output latency is subtracted).
+    const elapsed = bargedAt - speakingAt;
+    expect(truncate.audio_end_ms).to.be.within(Math.max(0, elapsed - 400), elapsed + 300);
+    expect(truncate.audio_end_ms).to.be.lessThan(2000);
+    await waitUntil(() => session!.status === 'listening', 'listening after the barge-in');
+
+    await session.stop();
+    const frozen = t.appendedBytes;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(t.appendedBytes, 'no frames after stop').to.equal(frozen);
+    expect(contexts.length).to.be.greaterThan(0);
+    expect(contexts.every((c) => c.state === 'closed'), 'every AudioContext closed').to.equal(true);
+    contexts = [];
+    expect(errors).to.deep.equal([]);
+  });
+});
