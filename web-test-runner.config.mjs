@@ -53,5 +53,12 @@ export default {
     },
     { name: 'no-media', files: 'test/browser-no-media/**/*.test.ts', browsers: [chrome([...autoplay])] },
     { name: 'no-autoplay', files: 'test/browser-no-autoplay/**/*.test.ts', browsers: [chrome([...fakeMedia])] },
-  ].filter((g) => hasTests(g.files.split('/**')[0])),
+  ]
+    .filter((g) => hasTests(g.files.split('/**')[0]))
+    // RV_FILES=<glob> narrows a run to matching files (wtr's --files does not narrow groups).
+    .flatMap((g) => {
+      const only = process.env.RV_FILES;
+      if (!only) return [g];
+      return only.startsWith(`${g.files.split('/**')[0]}/`) ? [{ ...g, files: only }] : [];
+    }),
 };

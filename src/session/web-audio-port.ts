@@ -41,28 +41,28 @@ class WebAudioPort implements AudioPort {
     this.#engine.setMuted(muted);
   }
 
+  // The engine (not its player) queues audio that arrives before the player is ready,
+  // such as a greeting that beats the worklet load.
   play(itemId: string, pcm: ArrayBuffer): void {
-    this.#engine.player?.push(itemId, pcm);
+    this.#engine.play(itemId, pcm);
   }
 
   end(itemId: string): void {
-    this.#engine.player?.end(itemId);
+    this.#engine.end(itemId);
   }
 
   async clear(): Promise<void> {
-    const player = this.#engine.player;
-    if (!player) return;
-    const result = await player.clear();
-    this.#lastClear = result.itemId ? { itemId: result.itemId, heardMs: result.heardMs } : null;
+    const result = await this.#engine.clear();
+    this.#lastClear = result?.itemId ? { itemId: result.itemId, heardMs: result.heardMs } : null;
   }
 
   heardMs(itemId: string): number | null {
     if (this.#lastClear?.itemId === itemId) return this.#lastClear.heardMs;
-    return this.#engine.player?.heardMs(itemId) ?? null;
+    return this.#engine.heardMs(itemId);
   }
 
   get playing(): boolean {
-    return this.#engine.player?.playing ?? false;
+    return this.#engine.playing;
   }
 
   resume(): Promise<boolean> {
