@@ -1,59 +1,48 @@
-// Messages between the main thread and the worklets, and the names the processors register.
-// Types only (plus constants): imported by both sides.
-import type { MuteMode } from './capture-framer.js';
-import type { ItemStats, PlayerSnapshot, PlayerState } from './player-core.js';
+// What the main thread and the worklets say to each other (types, plus the processor names,
+// which both sides need). The capture node takes a boolean (muted) and posts frames; the player
+// node takes commands and posts reports.
+import type { Item, PlayerState } from './player-core.js';
 
-/** Registered processor names (each context has its own worklet scope, so no clash between instances). */
+export type { Item, PlayerState };
+
 export const CAPTURE_PROCESSOR = 'rv-capture-processor';
 export const PLAYER_PROCESSOR = 'rv-player-processor';
 
-/** `processorOptions` of the capture node. */
-export interface CaptureProcessorOptions {
-  outputRate?: number;
-  frameSamples?: number;
-  muted?: boolean;
-  muteMode?: MuteMode;
-}
-
-/** Main thread → capture worklet. */
-export type CaptureInMessage = { type: 'mute'; muted: boolean; mode?: MuteMode } | { type: 'close' };
-
-/** Capture worklet → main thread. `pcm` is transferred. */
-export type CaptureOutMessage = {
+/** Capture worklet → main thread, every 20 ms. `pcm` (960 bytes) is transferred. */
+export interface CaptureFrame {
   type: 'frame';
   pcm: ArrayBuffer;
+  /** RMS, 0–1. */
   level: number;
+  /** Context time (s) of the frame's first sample. */
   capturedAt: number;
-  seq: number;
-};
-
-/** `processorOptions` of the player node. */
-export interface PlayerProcessorOptions {
-  prerollMs?: number;
-  maxPrerollMs?: number;
-  fadeMs?: number;
-  maxWaitMs?: number;
-  reportIntervalMs?: number;
-  initialCapacity?: number;
-  maxCapacity?: number;
-  /** Audio queued before the first quantum (offline rendering, tests): in order. */
-  prefill?: { itemId: string; pcm: ArrayBuffer; end?: boolean }[];
 }
 
 /** Main thread → player worklet. `pcm` is transferred. */
-export type PlayerInMessage =
-  | { type: 'push'; itemId: string; pcm: ArrayBuffer }
-  | { type: 'end'; itemId: string }
-  | { type: 'clear'; id: number }
-  | { type: 'report'; id: number }
-  | { type: 'close' };
+export type PlayerCommand =
+  /** PCM16 LE 24 kHz audio of item `push`. */
+  | { push: string; pcm: ArrayBuffer }
+  /** Item `end` is complete (`response.output_audio.done`). */
+  | { end: string }
+  /** Fade out and drop the queue; `clear` comes back as `cleared` once the output is silent. */
+  | { clear: number };
 
-/** Player worklet → main thread. */
-export type PlayerOutMessage =
-  | ({ type: 'report'; id?: number } & PlayerSnapshot)
-  | { type: 'playing'; itemId: string; time: number }
-  | { type: 'underrun'; itemId: string; time: number; count: number }
-  | { type: 'idle'; time: number }
-  | { type: 'cleared'; ids: number[]; itemId: string | null; receivedTime: number; silentTime: number; items: ItemStats[] };
-
-export type { ItemStats, PlayerSnapshot, PlayerState, MuteMode };
+/** Player worklet → main thread: every ~10 ms while anything moves, and at once on a change of state or a completed clear. */
+export interface PlayerReport {
+  /** Context time at the end of the block just rendered. */
+  time: number;
+  state: PlayerState;
+  /** The item the listener is in (sounding or pre-rolling, else the last that sounded). */
+  item: string | null;
+  /** Highest RMS of a block since the previous report. */
+  level: number;
+  /** Samples received, all items (the main thread compares it with what it sent). */
+  received: number;
+  underruns: number;
+  /** Current adaptive pre-roll (samples at 24 kHz). */
+  preroll: number;
+  /** Id of the last completed clear. */
+  cleared: number;
+  /** Counters of the items rendered since the previous report. */
+  items: Item[];
+}

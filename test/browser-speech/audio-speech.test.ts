@@ -59,7 +59,8 @@ async function captureEnvelope(seconds: number, processing: boolean): Promise<{ 
   const stream = processing
     ? undefined
     : await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
-  const capture = await AudioCapture.open(null, {
+  const context = new AudioContext();
+  const capture = await AudioCapture.open(context, {
     ...(stream && { stream }),
     onFrame: (pcm) => {
       const x = new Int16Array(pcm);
@@ -68,10 +69,10 @@ async function captureEnvelope(seconds: number, processing: boolean): Promise<{ 
       env.push(Math.sqrt(s / x.length));
     },
   });
-  const rate = capture.context.sampleRate;
+  const rate = context.sampleRate;
   await sleep(seconds * 1000);
-  await capture.close();
-  stream?.getTracks().forEach((t) => t.stop());
+  capture.close();
+  await context.close();
   return { env, rate };
 }
 

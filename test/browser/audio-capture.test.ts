@@ -5,11 +5,16 @@ import { expect } from '@open-wc/testing';
 import { AudioCapture, requestMicrophone } from '../../src/audio/capture.js';
 import { AudioEngine } from '../../src/audio/audio-engine.js';
 import { AudioError } from '../../src/audio/errors.js';
-import { renderTimeToPerformance } from '../../src/audio/clock.js';
 import { floatToInt16Sample } from '../../src/audio/pcm.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const figures: Record<string, unknown> = {};
+
+/** `performance.now()` time at which the render thread processed context time `t` (speaker time − output latency). */
+function renderTimeToPerformance(ctx: AudioContext, t: number): number {
+  const stamp = ctx.getOutputTimestamp();
+  return stamp.performanceTime! + (t - stamp.contextTime!) * 1000 - (ctx.baseLatency + ctx.outputLatency) * 1000;
+}
 
 interface Frame {
   pcm: Int16Array;
@@ -51,7 +56,7 @@ describe('capture (real time, fake microphone)', function () {
           mappedCapture: renderTimeToPerformance(ctx, capturedAt),
         }),
     });
-    const settings = capture.track!.getSettings();
+    const settings = capture.stream.getAudioTracks()[0]!.getSettings();
     expect(settings.echoCancellation).to.equal(true);
     expect(settings.noiseSuppression).to.equal(true);
     expect(settings.autoGainControl).to.equal(true);
@@ -59,12 +64,16 @@ describe('capture (real time, fake microphone)', function () {
     const live = frames.slice();
     expect(live.length).to.be.within(45, 58);
     for (const f of live) expect(f.pcm.length).to.equal(480);
-    for (let i = 1; i < live.length; i++) expect(live[i]!.capturedAt - live[i - 1]!.capturedAt).to.be.closeTo(0.02, 1e-6);
+    // 20 ms apart on the context clock, plus whole quanta the render thread skipped under load.
+    const quantum = 128 / ctx.sampleRate;
+    for (let i = 1; i < live.length; i++) {
+      const skipped = (live[i]!.capturedAt - live[i - 1]!.capturedAt - 0.02) / quantum;
+      expect(skipped).to.be.closeTo(Math.max(0, Math.round(skipped)), 1e-4);
+    }
     // The beep shows in the levels: loud frames and quiet ones.
     const levels = live.map((f) => f.level);
     expect(Math.max(...levels)).to.be.above(0.01);
     expect(Math.min(...levels)).to.be.below(Math.max(...levels) / 4);
-    expect(capture.level).to.be.at.least(0);
 
     // Muted: digital silence (frames keep coming so server VAD can end the turn).
     capture.setMuted(true);
@@ -77,17 +86,11 @@ describe('capture (real time, fake microphone)', function () {
       expect(f.pcm.every((v) => v === 0)).to.equal(true);
       expect(f.level).to.equal(0);
     }
-    expect(capture.level).to.equal(0);
-    // Drop mode: nothing at all.
-    capture.setMuted(true, 'drop');
-    await sleep(40);
-    const dropFrom = frames.length;
-    await sleep(200);
-    expect(frames.length).to.equal(dropFrom);
     capture.setMuted(false);
+    const unmutedFrom = frames.length;
     await sleep(700);
-    expect(frames.length).to.be.above(dropFrom + 25);
-    expect(Math.max(...frames.slice(dropFrom).map((f) => f.level))).to.be.above(0.01);
+    expect(frames.length).to.be.above(unmutedFrom + 25);
+    expect(Math.max(...frames.slice(unmutedFrom).map((f) => f.level))).to.be.above(0.01);
 
     // Capture → callback latency: from the frame's first sample entering the worklet to the
     // callback where the session sends it (so ≥ 20 ms: a frame must be complete first).
@@ -104,22 +107,14 @@ describe('capture (real time, fake microphone)', function () {
       note: 'first sample of a frame entering the capture worklet → onFrame on the main thread (where the session base64-encodes and sends)',
     };
 
-    const track = capture.track!;
-    await capture.close();
+    const track = capture.stream.getAudioTracks()[0]!;
+    capture.close();
     const count = frames.length;
     expect(track.readyState).to.equal('ended');
     await sleep(100);
     expect(frames.length).to.equal(count);
     expect(ctx.state).to.equal('running'); // not its context: left open
     await ctx.close();
-  });
-
-  it('opens its own context when given none and closes it', async () => {
-    const capture = await AudioCapture.open(null, { onFrame: () => {} });
-    const ctx = capture.context;
-    expect(ctx.state).not.to.equal('closed');
-    await capture.close();
-    expect(ctx.state).to.equal('closed');
   });
 
   it('maps an unknown device to mic_unavailable and a track ending mid-call to mic_unavailable', async () => {
@@ -131,10 +126,12 @@ describe('capture (real time, fake microphone)', function () {
     expect((error as AudioError).code).to.equal('mic_unavailable');
 
     const errors: AudioError[] = [];
-    const capture = await AudioCapture.open(null, { onFrame: () => {}, onError: (e) => errors.push(e) });
-    capture.track!.dispatchEvent(new Event('ended')); // what unplugging the device fires
+    const ctx = new AudioContext();
+    const capture = await AudioCapture.open(ctx, { onFrame: () => {}, onError: (e) => errors.push(e) });
+    capture.stream.getAudioTracks()[0]!.dispatchEvent(new Event('ended')); // what unplugging the device fires
     expect(errors.map((e) => e.code)).to.deep.equal(['mic_unavailable']);
-    await capture.close();
+    capture.close();
+    await ctx.close();
   });
 });
 
@@ -152,33 +149,28 @@ describe('audio engine', function () {
       expect(engine.context).to.be.instanceOf(AudioContext);
       const ctx = engine.context!;
       await started;
-      expect(engine.audioBlocked).to.equal(false);
-      expect(engine.capture!.context).to.equal(ctx);
-      expect(engine.player!.context).to.equal(ctx); // one context, one clock
+      expect(engine.capture!.node.context).to.equal(ctx);
+      expect(engine.player!.node!.context).to.equal(ctx); // one context, one clock
       await sleep(200);
       expect(frames).to.be.above(3);
-      expect(await engine.interrupt()).to.equal(null); // nothing heard yet: no truncate
-      const player = engine.player!;
+      expect(await engine.clear()).to.deep.equal({ itemId: null, heardMs: null }); // nothing played yet
       const pcm = new Int16Array(24000);
       for (let i = 0; i < pcm.length; i++) pcm[i] = floatToInt16Sample(0.2 + 0.1 * Math.sin(i / 9));
-      player.push('item_1', pcm.buffer);
-      player.end('item_1');
+      expect(engine.play('item_1', pcm.buffer)).to.equal(true);
+      engine.end('item_1');
       await sleep(450);
-      const heardBefore = engine.audioEndMs('item_1')!;
-      const barge = await engine.interrupt();
-      expect(barge).to.not.equal(null);
-      expect(barge!.itemId).to.equal('item_1');
-      expect(barge!.receivedMs).to.equal(1000);
-      expect(Number.isInteger(barge!.audioEndMs)).to.equal(true);
+      expect(engine.outputLevel).to.be.above(0.1);
+      const heardBefore = engine.heardMs('item_1')!;
+      const barge = (await engine.clear())!;
+      expect(barge.itemId).to.equal('item_1');
       // The clear takes a few ms to be acknowledged; audio keeps sounding meanwhile.
-      expect(barge!.audioEndMs).to.be.within(Math.max(0, heardBefore - 15), heardBefore + 60);
-      expect(barge!.audioEndMs).to.be.within(300, 480);
-      expect(barge!.complete).to.equal(false);
-      expect(player.push('item_1', new Int16Array(480).buffer)).to.equal(false); // late delta dropped
+      expect(barge.heardMs).to.be.within(Math.max(0, heardBefore - 15), heardBefore + 60);
+      expect(barge.heardMs).to.be.within(300, 480);
+      expect(engine.play('item_1', new Int16Array(480).buffer)).to.equal(false); // late delta dropped
+      expect(engine.playing).to.equal(false);
       expect(playback).to.deep.equal([true, false]);
       engine.setMuted(true);
-      expect(engine.capture!.muted).to.equal(true);
-      const track = engine.capture!.track!;
+      const track = engine.capture!.stream.getAudioTracks()[0]!;
       await engine.close();
       await engine.close(); // idempotent
       expect(ctx.state).to.equal('closed');
@@ -192,12 +184,11 @@ describe('audio engine', function () {
   });
 
   it('surfaces an autoplay-suspended context as audio_blocked and resumes from a tap', async () => {
-    const blocked: { blocked: boolean; code?: string }[] = [];
+    const blocked: boolean[] = [];
     let ctx: AudioContext | null = null;
     const engine = new AudioEngine({
       onFrame: () => {},
-      capture: false,
-      onBlocked: (b, error) => blocked.push({ blocked: b, ...(error && { code: error.code }) }),
+      onBlocked: (b) => blocked.push(b),
       createContext: (options) => {
         ctx = new AudioContext(options);
         void ctx.suspend();
@@ -207,12 +198,10 @@ describe('audio engine', function () {
       },
     });
     await engine.start();
-    expect(engine.audioBlocked).to.equal(true);
-    expect(blocked).to.deep.equal([{ blocked: true, code: 'audio_blocked' }]);
+    expect(blocked).to.deep.equal([true]);
     delete (ctx as unknown as { resume?: unknown }).resume; // the user tapped: resume works again
     expect(await engine.resume()).to.equal(true);
-    expect(engine.audioBlocked).to.equal(false);
-    expect(blocked[blocked.length - 1]).to.deep.equal({ blocked: false });
+    expect(blocked).to.deep.equal([true, false]);
     await engine.close();
   });
 
@@ -238,17 +227,16 @@ describe('audio engine', function () {
 
   it('queues audio that arrives before the player is ready (a greeting during the permission prompt)', async () => {
     const playback: boolean[] = [];
-    const engine = new AudioEngine({ onFrame: () => {}, capture: false, onPlayback: (p) => playback.push(p) });
+    const engine = new AudioEngine({ onFrame: () => {}, onPlayback: (p) => playback.push(p) });
     const started = engine.start();
     const pcm = new Int16Array(2400).fill(3000); // 100 ms
-    expect(engine.player).to.equal(null);
+    expect(engine.player!.node).to.equal(null);
     expect(engine.play('greeting', pcm.buffer)).to.equal(true);
     engine.end('greeting');
     expect(engine.playing).to.equal(true);
     await started;
     await sleep(250);
-    expect(engine.player!.receivedMs('greeting')).to.equal(100);
-    expect(engine.player!.renderedMs('greeting')).to.equal(100);
+    expect(engine.player!.item('greeting')).to.include({ received: 2400, rendered: 2400 });
     expect(engine.heardMs('greeting')).to.be.above(50);
     expect(playback).to.deep.equal([true, false]);
     expect(engine.playing).to.equal(false);
@@ -276,11 +264,10 @@ describe('audio engine', function () {
     }
   });
 
-  it('can run the player in its own 24 kHz context', async () => {
-    const engine = new AudioEngine({ onFrame: () => {}, capture: false, playerSampleRate: 24000 });
+  it('can run at a forced rate (24 kHz: the player passes the wire audio through)', async () => {
+    const engine = new AudioEngine({ onFrame: () => {}, sampleRate: 24000 });
     await engine.start();
-    expect(engine.player!.context.sampleRate).to.equal(24000);
-    expect(engine.player!.context).not.to.equal(engine.context);
+    expect(engine.context!.sampleRate).to.equal(24000);
     await engine.close();
   });
 });

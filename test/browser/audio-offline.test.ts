@@ -1,21 +1,22 @@
 // The real worklets (built source, loaded from a Blob URL) in OfflineAudioContexts: fast and
 // deterministic. Data goes in through processorOptions (port messages to an offline worklet
-// can arrive after the render is over); frames come back through the port.
+// can arrive after the render is over: `commands` for the player, `muted` for capture); frames
+// come back through the port.
 import { expect } from '@open-wc/testing';
 import { loadWorklet } from '../../src/audio/worklet-loader.js';
-import { CAPTURE_PROCESSOR, PLAYER_PROCESSOR, type CaptureOutMessage, type PlayerProcessorOptions } from '../../src/audio/messages.js';
+import { CAPTURE_PROCESSOR, PLAYER_PROCESSOR, type CaptureFrame, type PlayerCommand } from '../../src/audio/messages.js';
 import { floatToInt16Sample } from '../../src/audio/pcm.js';
-import { fadeInGain, fadeOutGain } from '../../src/audio/fades.js';
+import { FADE, fadeIn } from '../../src/audio/player-core.js';
 
 const db = (x: number) => 20 * Math.log10(Math.max(x, 1e-12));
 
 /** Runs the capture worklet offline on a sine of `freq` at `rate`; returns the 24 kHz frames. */
-async function captureOffline(rate: number, freq: number, seconds = 0.5): Promise<CaptureOutMessage[]> {
+async function captureOffline(rate: number, freq: number, seconds = 0.5): Promise<CaptureFrame[]> {
   const ctx = new OfflineAudioContext(1, Math.round(rate * seconds), rate);
-  await loadWorklet(ctx, 'capture-processor');
+  await loadWorklet(ctx);
   const node = new AudioWorkletNode(ctx, CAPTURE_PROCESSOR, { numberOfInputs: 1, numberOfOutputs: 0, channelCount: 1, channelCountMode: 'explicit' });
-  const frames: CaptureOutMessage[] = [];
-  node.port.onmessage = (e: MessageEvent<CaptureOutMessage>) => frames.push(e.data);
+  const frames: CaptureFrame[] = [];
+  node.port.onmessage = (e: MessageEvent<CaptureFrame>) => frames.push(e.data);
   const osc = new OscillatorNode(ctx, { frequency: freq });
   osc.connect(node);
   osc.start();
@@ -25,7 +26,7 @@ async function captureOffline(rate: number, freq: number, seconds = 0.5): Promis
   return frames;
 }
 
-function framesRms(frames: CaptureOutMessage[], skip = 2): number {
+function framesRms(frames: CaptureFrame[], skip = 2): number {
   let sum = 0;
   let n = 0;
   for (const f of frames.slice(skip)) {
@@ -43,10 +44,7 @@ describe('capture worklet (offline)', () => {
     it(`resamples ${rate} Hz to 24 kHz frames: 1 kHz passes, ≥ 12.5 kHz is ≥ 50 dB down`, async () => {
       const frames = await captureOffline(rate, 1000);
       expect(frames.length).to.equal(25);
-      frames.forEach((f, i) => {
-        expect(f.pcm.byteLength).to.equal(960);
-        expect(f.seq).to.equal(i);
-      });
+      for (const f of frames) expect([f.type, f.pcm.byteLength]).to.deep.equal(['frame', 960]);
       const pass = framesRms(frames);
       expect(Math.abs(db(pass / Math.SQRT1_2))).to.be.below(1);
       expect(frames[5]!.level).to.be.closeTo(Math.SQRT1_2, 0.02);
@@ -63,10 +61,10 @@ describe('capture worklet (offline)', () => {
 
   it('starts muted with silence frames when asked', async () => {
     const ctx = new OfflineAudioContext(1, 48000 / 4, 48000);
-    await loadWorklet(ctx, 'capture-processor');
+    await loadWorklet(ctx);
     const node = new AudioWorkletNode(ctx, CAPTURE_PROCESSOR, { numberOfInputs: 1, numberOfOutputs: 0, processorOptions: { muted: true } });
-    const frames: CaptureOutMessage[] = [];
-    node.port.onmessage = (e: MessageEvent<CaptureOutMessage>) => frames.push(e.data);
+    const frames: CaptureFrame[] = [];
+    node.port.onmessage = (e: MessageEvent<CaptureFrame>) => frames.push(e.data);
     const osc = new OscillatorNode(ctx, { frequency: 440 });
     osc.connect(node);
     osc.start();
@@ -80,11 +78,11 @@ describe('capture worklet (offline)', () => {
   });
 });
 
-/** Renders the player worklet offline at `rate` with `prefill`; returns its output. */
-async function playOffline(rate: number, seconds: number, options: PlayerProcessorOptions): Promise<Float32Array> {
+/** Renders the player worklet offline at `rate` after `commands`; returns its output. */
+async function playOffline(rate: number, seconds: number, commands: PlayerCommand[]): Promise<Float32Array> {
   const ctx = new OfflineAudioContext(1, Math.round(rate * seconds), rate);
-  await loadWorklet(ctx, 'player-processor');
-  const node = new AudioWorkletNode(ctx, PLAYER_PROCESSOR, { numberOfInputs: 0, numberOfOutputs: 1, outputChannelCount: [1], processorOptions: options });
+  await loadWorklet(ctx);
+  const node = new AudioWorkletNode(ctx, PLAYER_PROCESSOR, { numberOfInputs: 0, numberOfOutputs: 1, outputChannelCount: [1], processorOptions: { commands } });
   node.connect(ctx.destination);
   const buffer = await ctx.startRendering();
   return buffer.getChannelData(0);
@@ -101,7 +99,7 @@ describe('player worklet (offline)', () => {
     const a = pcmOf((i) => 0.4 * Math.sin((2 * Math.PI * 330 * i) / 24000) * Math.sin((Math.PI * i) / 11999) ** 2, 12000);
     const b = pcmOf((i) => 0.3 * Math.sin((2 * Math.PI * 1234 * i) / 24000) * Math.sin((Math.PI * i) / 4799) ** 2, 4800);
     const ref = [...new Int16Array(a.slice(0)), ...new Int16Array(b.slice(0))];
-    const out = await playOffline(24000, 1, { prefill: [{ itemId: 'a', pcm: a, end: true }, { itemId: 'b', pcm: b, end: true }] });
+    const out = await playOffline(24000, 1, [{ push: 'a', pcm: a }, { end: 'a' }, { push: 'b', pcm: b }, { end: 'b' }]);
     for (let i = 0; i < ref.length; i++) if (Math.round(out[i]! * 32768) !== ref[i]) throw new Error(`sample ${i}`);
     for (let i = ref.length; i < out.length; i++) expect(out[i]).to.equal(0);
   });
@@ -109,7 +107,7 @@ describe('player worklet (offline)', () => {
   it('at 44.1 and 48 kHz plays a 1 kHz tone at the same level and length', async () => {
     for (const rate of [44100, 48000]) {
       const tone = pcmOf((i) => 0.5 * Math.sin((2 * Math.PI * 1000 * i) / 24000), 12000);
-      const out = await playOffline(rate, 0.75, { prefill: [{ itemId: 'a', pcm: tone, end: true }] });
+      const out = await playOffline(rate, 0.75, [{ push: 'a', pcm: tone }, { end: 'a' }]);
       let sum = 0;
       const from = Math.round(0.05 * rate);
       const to = Math.round(0.45 * rate);
@@ -124,17 +122,16 @@ describe('player worklet (offline)', () => {
 
   it('fades in a loud start and fades the held value at an underrun, within 4 ms', async () => {
     const loud = pcmOf(() => 0.5, 2400);
-    const out = await playOffline(24000, 0.25, { prefill: [{ itemId: 'a', pcm: loud }], fadeMs: 4 });
-    const n = 96;
-    for (let k = 0; k < n; k++) expect(out[k]).to.be.closeTo(0.5 * fadeInGain(k, n), 1e-6);
-    expect(out[n]).to.equal(0.5);
+    const out = await playOffline(24000, 0.25, [{ push: 'a', pcm: loud }]);
+    for (let k = 0; k < FADE; k++) expect(out[k]).to.be.closeTo(0.5 * fadeIn(k), 1e-6);
+    expect(out[FADE]).to.equal(0.5);
     expect(out[2399]).to.equal(0.5);
-    for (let k = 0; k < n; k++) expect(out[2400 + k]).to.be.closeTo(0.5 * fadeOutGain(k, n), 1e-6);
-    for (let k = 2400 + n; k < out.length; k++) expect(out[k]).to.equal(0);
+    for (let k = 0; k < FADE; k++) expect(out[2400 + k]).to.be.closeTo(0.5 * fadeIn(FADE - 1 - k), 1e-6);
+    for (let k = 2400 + FADE; k < out.length; k++) expect(out[k]).to.equal(0);
   });
 
   it('keeps the node alive and silent while idle', async () => {
-    const out = await playOffline(44100, 0.2, {});
+    const out = await playOffline(44100, 0.2, []);
     expect(out.every((v) => v === 0)).to.equal(true);
   });
 });
@@ -160,18 +157,18 @@ describe('worklet cost (offline render speed)', function () {
     const speech = pcmOf((i) => 0.3 * Math.sin((2 * Math.PI * 440 * i) / 24000) + 0.1 * Math.sin((2 * Math.PI * 3100 * i) / 24000), 24000 * seconds);
     const player = (rate: number, prefill: boolean) =>
       costPerSecond(rate, seconds, async (ctx) => {
-        await loadWorklet(ctx, 'player-processor');
+        await loadWorklet(ctx);
         const node = new AudioWorkletNode(ctx, PLAYER_PROCESSOR, {
           numberOfInputs: 0,
           numberOfOutputs: 1,
           outputChannelCount: [1],
-          processorOptions: prefill ? { prefill: [{ itemId: 'a', pcm: speech.slice(0), end: true }] } : {},
+          processorOptions: { commands: prefill ? [{ push: 'a', pcm: speech.slice(0) }, { end: 'a' }] : [] },
         });
         node.connect(ctx.destination);
       });
     const capture = (rate: number) =>
       costPerSecond(rate, seconds, async (ctx) => {
-        await loadWorklet(ctx, 'capture-processor');
+        await loadWorklet(ctx);
         const node = new AudioWorkletNode(ctx, CAPTURE_PROCESSOR, { numberOfInputs: 1, numberOfOutputs: 0 });
         const osc = new OscillatorNode(ctx, { frequency: 440 });
         osc.connect(node);
