@@ -2,19 +2,19 @@
 // page: a bad value keeps the default and logs one warning naming the attribute and what it takes.
 import type { ComplexAttributeConverter } from 'lit';
 
-const warn = (attr: string, value: string, allowed: string) =>
-  console.warn(`[realtime-voice] ignoring ${attr}="${value}": expected ${allowed}`);
+const warn = (attr: string, value: string, expected: string) =>
+  console.warn(`[realtime-voice] ignoring ${attr}="${value}": expected ${expected}`);
 
-/** A string attribute limited to `allowed`; anything else (or removal) gives `fallback`. */
-export function oneOf<T extends string, F extends T | undefined>(
-  attr: string,
-  allowed: readonly T[],
-  fallback: F,
-): ComplexAttributeConverter<T | F> {
+/**
+ * A string attribute limited to the space-separated `values`; anything else (or removal) gives
+ * the first value, or `undefined` when the attribute is `optional`.
+ */
+export function oneOf(attr: string, values: string, optional = false): ComplexAttributeConverter<string | undefined> {
+  const allowed = values.split(' ');
+  const fallback = optional ? undefined : allowed[0];
   return {
     fromAttribute(value) {
-      if (value === null) return fallback;
-      if ((allowed as readonly string[]).includes(value)) return value as T;
+      if (value === null || allowed.includes(value)) return value ?? fallback;
       warn(attr, value, allowed.join(' | '));
       return fallback;
     },
@@ -22,20 +22,13 @@ export function oneOf<T extends string, F extends T | undefined>(
 }
 
 /** A finite number in `[min, max]` (whole when `int`); a bad value or removal gives `fallback`. */
-export function numberIn<F extends number | undefined>(
-  attr: string,
-  min: number,
-  max: number,
-  fallback: F,
-  int = false,
-): ComplexAttributeConverter<number | F> {
+export function numberIn(attr: string, min: number, max: number, fallback?: number, int = false): ComplexAttributeConverter<number | undefined> {
   return {
     fromAttribute(value) {
-      // `Number('')` is 0 and `Number(' 1 ')` is 1: trim and refuse the empty string explicitly.
       if (value === null) return fallback;
-      const text = value.trim();
-      const n = text === '' ? NaN : Number(text);
-      if (Number.isFinite(n) && n >= min && n <= max && (!int || Number.isInteger(n))) return n;
+      // `Number('')` is 0 and `Number(' 1 ')` is 1: trim and refuse the empty string explicitly.
+      const n = value.trim() ? Number(value) : NaN;
+      if (n >= min && n <= max && (!int || Number.isInteger(n))) return n;
       warn(attr, value, `${int ? 'a whole' : 'a'} number from ${min} to ${max}`);
       return fallback;
     },

@@ -69,95 +69,31 @@ const en: RealtimeVoiceStrings = {
   failed: 'Something went wrong.',
 };
 
-const tables: Record<string, RealtimeVoiceStrings> = {
-  en,
-  de: {
-    label: 'Sprechen Sie mit uns',
-    idle: 'Bereit',
-    connecting: 'Verbinde…',
-    listening: 'Hört zu',
-    thinking: 'Denkt nach…',
-    speaking: 'Spricht',
-    reconnecting: 'Verbinde erneut…',
-    error: 'Fehler',
-    start: 'Starten',
-    end: 'Beenden',
-    mute: 'Stumm',
-    talk: 'Zum Sprechen halten',
-    close: 'Schließen',
-    send: 'Senden',
-    input: 'Nachricht eingeben',
-    log: 'Unterhaltung',
-    you: 'Sie',
-    agent: 'Assistent',
-    audio: 'Tippen, um Ton zu aktivieren',
-    retry: 'Erneut versuchen',
-    continue: 'Fortsetzen',
-    expired: 'Die Sitzung ist beendet.',
-    denied: 'Der Zugriff auf das Mikrofon wurde verweigert.',
-    noMic: 'Kein Mikrofon gefunden.',
-    offline: 'Keine Verbindung möglich.',
-    unsupported: 'Dieser Browser wird nicht unterstützt.',
-    failed: 'Etwas ist schiefgelaufen.',
-  },
-  fr: {
-    label: 'Parlez-nous',
-    idle: 'Prêt',
-    connecting: 'Connexion…',
-    listening: 'À l’écoute',
-    thinking: 'Réflexion…',
-    speaking: 'Parle',
-    reconnecting: 'Reconnexion…',
-    error: 'Erreur',
-    start: 'Démarrer',
-    end: 'Terminer',
-    mute: 'Couper le micro',
-    talk: 'Maintenir pour parler',
-    close: 'Fermer',
-    send: 'Envoyer',
-    input: 'Écrire un message',
-    log: 'Conversation',
-    you: 'Vous',
-    agent: 'Agent',
-    audio: 'Touchez pour activer le son',
-    retry: 'Réessayer',
-    continue: 'Continuer',
-    expired: 'La session est terminée.',
-    denied: 'L’accès au micro a été refusé.',
-    noMic: 'Aucun micro trouvé.',
-    offline: 'Connexion impossible.',
-    unsupported: 'Ce navigateur n’est pas pris en charge.',
-    failed: 'Une erreur est survenue.',
-  },
-  es: {
-    label: 'Habla con nosotros',
-    idle: 'Listo',
-    connecting: 'Conectando…',
-    listening: 'Escuchando',
-    thinking: 'Pensando…',
-    speaking: 'Hablando',
-    reconnecting: 'Reconectando…',
-    error: 'Error',
-    start: 'Iniciar',
-    end: 'Finalizar',
-    mute: 'Silenciar',
-    talk: 'Mantén pulsado para hablar',
-    close: 'Cerrar',
-    send: 'Enviar',
-    input: 'Escribe un mensaje',
-    log: 'Conversación',
-    you: 'Tú',
-    agent: 'Agente',
-    audio: 'Toca para activar el audio',
-    retry: 'Reintentar',
-    continue: 'Continuar',
-    expired: 'La sesión ha terminado.',
-    denied: 'Se denegó el acceso al micrófono.',
-    noMic: 'No se encontró ningún micrófono.',
-    offline: 'No se pudo conectar.',
-    unsupported: 'Este navegador no es compatible.',
-    failed: 'Algo salió mal.',
-  },
+// The other languages: the strings of `en`, in the same order, one line each for the label, the
+// statuses, the controls, the speakers and buttons, and the error messages. (`en`: none to translate.)
+const tables: Record<string, string[]> = {
+  en: [],
+  de: [
+    'Sprechen Sie mit uns',
+    'Bereit', 'Verbinde…', 'Hört zu', 'Denkt nach…', 'Spricht', 'Verbinde erneut…', 'Fehler',
+    'Starten', 'Beenden', 'Stumm', 'Zum Sprechen halten', 'Schließen', 'Senden', 'Nachricht eingeben', 'Unterhaltung',
+    'Sie', 'Assistent', 'Tippen, um Ton zu aktivieren', 'Erneut versuchen', 'Fortsetzen',
+    'Die Sitzung ist beendet.', 'Der Zugriff auf das Mikrofon wurde verweigert.', 'Kein Mikrofon gefunden.', 'Keine Verbindung möglich.', 'Dieser Browser wird nicht unterstützt.', 'Etwas ist schiefgelaufen.',
+  ],
+  fr: [
+    'Parlez-nous',
+    'Prêt', 'Connexion…', 'À l’écoute', 'Réflexion…', 'Parle', 'Reconnexion…', 'Erreur',
+    'Démarrer', 'Terminer', 'Couper le micro', 'Maintenir pour parler', 'Fermer', 'Envoyer', 'Écrire un message', 'Conversation',
+    'Vous', 'Agent', 'Touchez pour activer le son', 'Réessayer', 'Continuer',
+    'La session est terminée.', 'L’accès au micro a été refusé.', 'Aucun micro trouvé.', 'Connexion impossible.', 'Ce navigateur n’est pas pris en charge.', 'Une erreur est survenue.',
+  ],
+  es: [
+    'Habla con nosotros',
+    'Listo', 'Conectando…', 'Escuchando', 'Pensando…', 'Hablando', 'Reconectando…', 'Error',
+    'Iniciar', 'Finalizar', 'Silenciar', 'Mantén pulsado para hablar', 'Cerrar', 'Enviar', 'Escribe un mensaje', 'Conversación',
+    'Tú', 'Agente', 'Toca para activar el audio', 'Reintentar', 'Continuar',
+    'La sesión ha terminado.', 'Se denegó el acceso al micrófono.', 'No se encontró ningún micrófono.', 'No se pudo conectar.', 'Este navegador no es compatible.', 'Algo salió mal.',
+  ],
 };
 
 const primary = (tag: string | undefined) => (tag ?? '').split('-')[0]!.toLowerCase();
@@ -173,9 +109,11 @@ export function uiLanguage(language?: string): string {
  * are not strings are ignored, so a bad `strings` object cannot blank the UI.
  */
 export function resolveStrings(lang = uiLanguage(), overrides?: Partial<RealtimeVoiceStrings> | null): RealtimeVoiceStrings {
-  const s = { ...(tables[lang] ?? en) };
-  for (const [k, v] of Object.entries(overrides ?? {})) {
-    if (typeof v === 'string' && Object.hasOwn(en, k)) s[k as keyof RealtimeVoiceStrings] = v;
-  }
-  return s;
+  const translated = Object.hasOwn(tables, lang) ? tables[lang]! : [];
+  return Object.fromEntries(
+    Object.entries(en).map(([key, english], i) => {
+      const override = overrides?.[key as keyof RealtimeVoiceStrings];
+      return [key, typeof override === 'string' ? override : (translated[i] ?? english)];
+    }),
+  ) as unknown as RealtimeVoiceStrings;
 }

@@ -1,187 +1,43 @@
 import { css } from 'lit';
 
 // Public `--realtime-voice-*` custom properties feed private `--_*` tokens (set once on :host), so
-// a host override wins in light and dark alike and the rules below read one short name each.
-// Colours are chosen for WCAG AA: text on `--_bg`, `--_af` on `--_a`, `--_fg` on `--_m`.
-// Kept terse on purpose: every byte ships in the ≤ 20 KB gzip bundle.
+// a host override wins in light and dark alike and the rules below read one short name each;
+// `--_bg0` and the like are the colour scheme's defaults. Colours are chosen for WCAG AA: text on
+// `--_bg`, `--_af` on `--_a`, `--_fg` on `--_m`. One rule per line: no CSS minifier runs on this,
+// and every byte ships in the ≤ 20 KB gzip bundle. Classes: `w` wrapper (`f` floating, plus the
+// position), `l` launcher, `p` panel, `h` header, `lv` level, `st` status, `x` close, `e` error,
+// `c` controls, `a` accent button, `sr` screen-reader only; `user` a message of the user.
 export const styles = css`
-  :host {
-    --_a: var(--realtime-voice-accent, #1d4ed8);
-    --_af: var(--realtime-voice-accent-foreground, #fff);
-    --_bg: var(--realtime-voice-background, #fff);
-    --_fg: var(--realtime-voice-foreground, #1f2328);
-    --_m: var(--realtime-voice-surface, #eef1f4);
-    --_bd: var(--realtime-voice-border, #6e7781);
-    --_er: var(--realtime-voice-error, #b42318);
-    --_r: var(--realtime-voice-radius, 12px);
-    --_o: var(--realtime-voice-offset, 20px);
-    --_sh: var(--realtime-voice-shadow, 0 6px 24px #0003);
-    display: block;
-    font: 14px/1.4 var(--realtime-voice-font, system-ui, sans-serif);
-    color: var(--_fg);
-  }
-  @media (prefers-color-scheme: dark) {
-    :host {
-      --_bg: var(--realtime-voice-background, #1c1e21);
-      --_fg: var(--realtime-voice-foreground, #eceef1);
-      --_m: var(--realtime-voice-surface, #2c3036);
-      --_bd: var(--realtime-voice-border, #8b949e);
-      --_er: var(--realtime-voice-error, #ff8f85);
-    }
-  }
-  :host([hidden]) {
-    display: none;
-  }
-  .f {
-    position: fixed;
-    z-index: var(--realtime-voice-z-index, 2147483000);
-    bottom: var(--_o);
-    right: var(--_o);
-    display: flex;
-    flex-direction: column-reverse;
-    align-items: flex-end;
-    gap: 12px;
-  }
-  .top-left,
-  .top-right {
-    top: var(--_o);
-    bottom: auto;
-    flex-direction: column;
-  }
-  .top-left,
-  .bottom-left {
-    left: var(--_o);
-    right: auto;
-    align-items: flex-start;
-  }
-  .p {
-    box-sizing: border-box;
-    display: flex;
-    flex-direction: column;
-    gap: 8px;
-    padding: 12px;
-    background: var(--_bg);
-    color: var(--_fg);
-    border: 1px solid var(--_bd);
-    border-radius: var(--_r);
-  }
-  .f .p {
-    width: min(var(--realtime-voice-width, 360px), calc(100vw - 2 * var(--_o)));
-    max-height: min(var(--realtime-voice-height, 480px), calc(100vh - 100px));
-    box-shadow: var(--_sh);
-  }
-  .p:focus {
-    outline: none;
-  }
-  .h,
-  .c,
-  form {
-    display: flex;
-    align-items: center;
-    gap: 8px;
-  }
-  .st {
-    flex: 1;
-    font-weight: 600;
-  }
-  .c {
-    justify-content: flex-end;
-    flex-wrap: wrap;
-  }
-  button,
-  input {
-    font: inherit;
-    color: inherit;
-    min-height: 36px;
-    padding: 0 12px;
-    border: 1px solid var(--_bd);
-    border-radius: calc(var(--_r) / 2);
-    background: var(--_bg);
-  }
-  button {
-    cursor: pointer;
-  }
-  input {
-    flex: 1;
-    min-width: 0;
-  }
-  :focus-visible {
-    outline: 2px solid var(--_a);
-    outline-offset: 2px;
-  }
-  .a,
-  [aria-pressed='true'] {
-    background: var(--_a);
-    color: var(--_af);
-    border-color: var(--_a);
-  }
-  .l {
-    display: inline-flex;
-    align-items: center;
-    gap: 8px;
-    min-height: 48px;
-    padding: 0 18px;
-    border-radius: 999px;
-    box-shadow: var(--_sh), 0 0 0 calc(var(--_lvl, 0) * 10px) color-mix(in srgb, var(--_a) 35%, transparent);
-  }
-  .x {
-    padding: 0 10px;
-  }
-  .lv {
-    width: 12px;
-    height: 12px;
-    border-radius: 50%;
-    background: var(--_a);
-    transform: scale(calc(1 + var(--_lvl, 0)));
-    transition: transform 0.08s;
-  }
-  :host([status='idle']) .lv,
-  :host([status='error']) .lv {
-    background: var(--_bd);
-  }
-  ol {
-    list-style: none;
-    margin: 0;
-    padding: 0;
-    flex: 1;
-    min-height: 48px;
-    overflow-y: auto;
-    display: flex;
-    flex-direction: column;
-    gap: 6px;
-  }
-  li {
-    max-width: 85%;
-    padding: 6px 10px;
-    border-radius: var(--_r);
-    background: var(--_m);
-    white-space: pre-wrap;
-    overflow-wrap: anywhere;
-  }
-  .user {
-    align-self: flex-end;
-    background: var(--_a);
-    color: var(--_af);
-  }
-  .e {
-    color: var(--_er);
-  }
-  .sr {
-    position: absolute;
-    width: 1px;
-    height: 1px;
-    overflow: hidden;
-    clip-path: inset(50%);
-    white-space: nowrap;
-  }
-  @media (prefers-reduced-motion: reduce) {
-    .l {
-      box-shadow: var(--_sh);
-    }
-    .lv {
-      transform: none;
-      transition: none;
-      opacity: calc(0.4 + var(--_lvl, 0) * 0.6);
-    }
-  }
+:host { --_bg0: #fff; --_fg0: #1f2328; --_m0: #eef1f4; --_bd0: #6e7781; --_er0: #b42318 }
+@media (prefers-color-scheme: dark) { :host { --_bg0: #1c1e21; --_fg0: #eceef1; --_m0: #2c3036; --_bd0: #8b949e; --_er0: #ff8f85 } }
+:host { display: block; font: 14px/1.4 var(--realtime-voice-font, system-ui, sans-serif); color: var(--_fg);
+  --_a: var(--realtime-voice-accent, #1d4ed8); --_af: var(--realtime-voice-accent-foreground, #fff);
+  --_bg: var(--realtime-voice-background, var(--_bg0)); --_fg: var(--realtime-voice-foreground, var(--_fg0));
+  --_m: var(--realtime-voice-surface, var(--_m0)); --_bd: var(--realtime-voice-border, var(--_bd0)); --_er: var(--realtime-voice-error, var(--_er0));
+  --_r: var(--realtime-voice-radius, 12px); --_o: var(--realtime-voice-offset, 20px); --_sh: var(--realtime-voice-shadow, 0 6px 24px #0003) }
+:host([hidden]) { display: none }
+.f { position: fixed; z-index: var(--realtime-voice-z-index, 2147483000); bottom: var(--_o); right: var(--_o); display: flex; flex-direction: column-reverse; align-items: flex-end; gap: 12px }
+.top-left, .top-right { top: var(--_o); bottom: auto; flex-direction: column }
+.top-left, .bottom-left { left: var(--_o); right: auto; align-items: flex-start }
+.p, .h, .c, form { display: flex; gap: 8px; align-items: center }
+.p { flex-direction: column; align-items: stretch; box-sizing: border-box; padding: 12px; background: var(--_bg); color: var(--_fg); border: 1px solid var(--_bd); border-radius: var(--_r) }
+.p:focus { outline: none }
+.f .p { width: min(var(--realtime-voice-width, 360px), calc(100vw - 2 * var(--_o))); max-height: min(var(--realtime-voice-height, 480px), calc(100vh - 100px)); box-shadow: var(--_sh) }
+.st { flex: 1; font-weight: 600 }
+.c { justify-content: flex-end; flex-wrap: wrap }
+button, input { font: inherit; color: inherit; min-height: 36px; padding: 0 12px; border: 1px solid var(--_bd); border-radius: calc(var(--_r) / 2); background: var(--_bg) }
+button { cursor: pointer }
+input { flex: 1; min-width: 0 }
+:focus-visible { outline: 2px solid var(--_a); outline-offset: 2px }
+.a, [aria-pressed='true'], .user { background: var(--_a); color: var(--_af); border-color: var(--_a) }
+.l { display: inline-flex; align-items: center; gap: 8px; min-height: 48px; padding: 0 18px; border-radius: 999px; box-shadow: var(--_sh), 0 0 0 calc(var(--_lvl, 0) * 10px) color-mix(in srgb, var(--_a) 35%, transparent) }
+.x { padding: 0 10px }
+.lv { width: 12px; height: 12px; border-radius: 50%; background: var(--_a); transform: scale(calc(1 + var(--_lvl, 0))); transition: transform 0.08s }
+:host([status='idle']) .lv, :host([status='error']) .lv { background: var(--_bd) }
+ol { list-style: none; margin: 0; padding: 0; flex: 1; min-height: 48px; overflow-y: auto; display: flex; flex-direction: column; gap: 6px }
+li { max-width: 85%; padding: 6px 10px; border-radius: var(--_r); background: var(--_m); white-space: pre-wrap; overflow-wrap: anywhere }
+.user { align-self: flex-end }
+.e { color: var(--_er) }
+.sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap }
+@media (prefers-reduced-motion: reduce) { .l { box-shadow: var(--_sh) } .lv { transform: none; transition: none; opacity: calc(0.4 + var(--_lvl, 0) * 0.6) } }
 `;

@@ -46,12 +46,8 @@ export interface SessionHandle {
 /** Creates the session behind an element (a seam for tests and for hosts that wrap the session). */
 export type SessionFactory = (config: SessionConfig, callbacks: SessionCallbacks) => SessionHandle;
 
-// The properties that are passed to the session as they are (same names as SessionConfig).
-const CONFIG_KEYS = [
-  'tokenUrl', 'getToken', 'url', 'model', 'voice', 'instructions', 'greeting', 'turnDetection',
-  'vadThreshold', 'vadSilenceMs', 'vadPrefixMs', 'eagerness', 'transcriptionModel', 'language',
-  'noiseReduction', 'pushToTalk', 'workletUrl', 'reconnectAttempts', 'debug', 'tools', 'session',
-] as const;
+/** The UI's own properties; every other property is passed to the session as it is (same names as in `SessionConfig`). */
+const UI_KEYS = ['variant', 'position', 'label', 'transcript', 'textInput', 'muted', 'open', 'strings'];
 
 /** Error code → the strings key of its user-facing message. */
 const ERROR_TEXT: Partial<Record<ErrorCode, keyof RealtimeVoiceStrings>> = {
@@ -64,9 +60,7 @@ const ERROR_TEXT: Partial<Record<ErrorCode, keyof RealtimeVoiceStrings>> = {
   unsupported_browser: 'unsupported',
 };
 
-const MIC = html`<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
-  <path fill="currentColor" d="M12 14a3 3 0 0 0 3-3V5a3 3 0 0 0-6 0v6a3 3 0 0 0 3 3zm5-3a5 5 0 0 1-10 0H5a7 7 0 0 0 6 6.9V21h2v-3.1A7 7 0 0 0 19 11z" />
-</svg>`;
+const MIC = html`<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path fill="currentColor" d="M12 14a3 3 0 0 0 3-3V5a3 3 0 0 0-6 0v6a3 3 0 0 0 3 3zm5-3a5 5 0 0 1-10 0H5a7 7 0 0 0 6 6.9V21h2v-3.1A7 7 0 0 0 19 11z" /></svg>`;
 
 /**
  * `<realtime-voice>`: an embeddable speech-to-speech support agent on the OpenAI Realtime API.
@@ -126,7 +120,8 @@ export class RealtimeVoiceElement extends LitElement {
 
   static override styles = styles;
 
-  // Declared without decorators so the npm build needs no tslib helpers.
+  // Declared without decorators so the npm build needs no tslib helpers; literal, so that the
+  // custom-elements manifest (`cem analyze --litelement`) documents every attribute.
   static override properties = {
     tokenUrl: { attribute: 'token-url' },
     getToken: { attribute: false },
@@ -135,17 +130,17 @@ export class RealtimeVoiceElement extends LitElement {
     voice: { converter: orDefault('marin') },
     instructions: {},
     greeting: {},
-    turnDetection: { attribute: 'turn-detection', converter: oneOf('turn-detection', ['server_vad', 'semantic_vad', 'manual'], 'server_vad') },
-    vadThreshold: { attribute: 'vad-threshold', converter: numberIn('vad-threshold', 0, 1, undefined) },
+    turnDetection: { attribute: 'turn-detection', converter: oneOf('turn-detection', 'server_vad semantic_vad manual') },
+    vadThreshold: { attribute: 'vad-threshold', converter: numberIn('vad-threshold', 0, 1) },
     vadSilenceMs: { attribute: 'vad-silence-ms', converter: numberIn('vad-silence-ms', 0, 60000, undefined, true) },
     vadPrefixMs: { attribute: 'vad-prefix-ms', converter: numberIn('vad-prefix-ms', 0, 60000, undefined, true) },
-    eagerness: { converter: oneOf('eagerness', ['low', 'medium', 'high', 'auto'], undefined) },
+    eagerness: { converter: oneOf('eagerness', 'low medium high auto', true) },
     transcriptionModel: { attribute: 'transcription-model', converter: orDefault('gpt-4o-mini-transcribe') },
     language: {},
-    noiseReduction: { attribute: 'noise-reduction', converter: oneOf('noise-reduction', ['near_field', 'far_field', 'none'], undefined) },
+    noiseReduction: { attribute: 'noise-reduction', converter: oneOf('noise-reduction', 'near_field far_field none', true) },
     pushToTalk: { attribute: 'push-to-talk', type: Boolean },
-    variant: { converter: oneOf('variant', ['floating', 'inline'], 'floating') },
-    position: { converter: oneOf('position', ['bottom-right', 'bottom-left', 'top-right', 'top-left'], 'bottom-right') },
+    variant: { converter: oneOf('variant', 'floating inline') },
+    position: { converter: oneOf('position', 'bottom-right bottom-left top-right top-left') },
     label: {},
     transcript: { type: Boolean },
     textInput: { attribute: 'text-input', type: Boolean },
@@ -258,8 +253,8 @@ export class RealtimeVoiceElement extends LitElement {
   #level = 0;
   #raf = 0;
   #follow = true;
-  #s = resolveStrings();
-  #lang = uiLanguage();
+  #s!: RealtimeVoiceStrings;
+  #lang!: string;
 
   /**
    * Current state, reflected as the `status` attribute so hosts can style `realtime-voice[status="speaking"]`.
@@ -324,14 +319,12 @@ export class RealtimeVoiceElement extends LitElement {
     });
   }
 
-  protected override willUpdate(changed: PropertyValues<this>): void {
+  protected override willUpdate(): void {
     // Follow new messages unless the user scrolled up to read.
     const t = this.#find('ol');
     this.#follow = !t || t.scrollHeight - t.scrollTop - t.clientHeight < 24;
-    if (changed.has('language') || changed.has('strings')) {
-      this.#lang = uiLanguage(this.language);
-      this.#s = resolveStrings(this.#lang, this.strings);
-    }
+    this.#lang = uiLanguage(this.language);
+    this.#s = resolveStrings(this.#lang, this.strings);
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -348,74 +341,44 @@ export class RealtimeVoiceElement extends LitElement {
     const s = this.#s;
     const floating = this.variant !== 'inline';
     const label = this.label || s.label;
-    const showPanel = !floating || this.open;
-    const audio = this.#audioBlocked
-      ? html`<button part="audio-button" class="a" @click=${this.#resume}>${s.audio}</button>`
-      : nothing;
+    const audio = this.#audioBlocked ? html`<button part="audio-button" class="a" @click=${this.#resume}>${s.audio}</button>` : nothing;
+    const launcher = html`<button part="launcher" class="l a" aria-expanded=${this.open} aria-controls=${this.open ? 'panel' : nothing}
+      @click=${this.#toggle}>${MIC}<span>${label}</span></button>`;
     return html`<div class=${floating ? `w f ${this.position}` : 'w'} lang=${this.#lang} @keydown=${this.#key} @keyup=${this.#key}>
-      ${floating
-        ? html`<button part="launcher" class="l a" aria-expanded=${this.open} aria-controls=${this.open ? 'panel' : nothing} @click=${this.#toggle}>
-            ${MIC}<span>${label}</span>
-          </button>`
-        : nothing}
-      ${showPanel ? this.#panel(s, label, floating, audio) : audio}
+      ${floating ? launcher : nothing}
+      ${!floating || this.open ? this.#panel(s, label, floating, audio) : audio}
     </div>`;
   }
 
   #panel(s: RealtimeVoiceStrings, label: string, floating: boolean, audio: unknown) {
     const active = this.#active();
     const error = this.#error;
+    const message = ({ role, text }: ConversationItem) =>
+      text ? html`<li part="message message-${role}" class=${role}><span class="sr">${role === 'user' ? s.you : s.agent}: </span>${text}</li>` : nothing;
+    const transcript = html`<ol part="transcript" aria-label=${s.log} tabindex="0">${this.#session?.conversation.map(message)}</ol>
+      <div class="sr" aria-live="polite">${this.#said}</div>`;
+    const retry = html`<button part="retry-button" class="a" @click=${this.start}>${error === 'session_expired' ? s.continue : s.retry}</button>`;
+    const form = html`<form part="form" @submit=${this.#submit}>
+      <input part="input" aria-label=${s.input} placeholder=${s.input} autocomplete="off" enterkeyhint="send" />
+      <button part="send-button">${s.send}</button>
+    </form>`;
+    const up = this.#up;
+    const talk = html`<button part="talk-button" aria-pressed=${this.#talking} @pointerdown=${this.#down}
+      @pointerup=${up} @pointercancel=${up} @pointerleave=${up} @blur=${up}>${s.talk}</button>`;
     return html`<section id="panel" part="panel" class="p" role=${floating ? 'dialog' : 'region'} aria-label=${label} tabindex="-1">
       <div part="header" class="h">
         <span part="level" class="lv"></span>
         <span part="status" class="st">${s[this.#status]}</span>
-        ${floating
-          ? html`<button part="close-button" class="x" aria-label=${s.close} @click=${this.#close}>✕</button>`
-          : nothing}
+        ${floating ? html`<button part="close-button" class="x" aria-label=${s.close} @click=${this.#close}>✕</button>` : nothing}
       </div>
-      ${this.transcript
-        ? html`<ol part="transcript" aria-label=${s.log} tabindex="0">
-              ${(this.#session?.conversation ?? []).map((m) =>
-                m.text
-                  ? html`<li part="message message-${m.role}" class=${m.role}>
-                      <span class="sr">${m.role === 'user' ? s.you : s.agent}: </span>${m.text}
-                    </li>`
-                  : nothing,
-              )}
-            </ol>
-            <div class="sr" aria-live="polite">${this.#said}</div>`
-        : nothing}
+      ${this.transcript ? transcript : nothing}
       ${audio}
-      ${error
-        ? html`<div part="error" class="e" role="alert">
-            ${s[ERROR_TEXT[error] ?? 'failed']}
-            <button part="retry-button" class="a" @click=${this.start}>${error === 'session_expired' ? s.continue : s.retry}</button>
-          </div>`
-        : nothing}
-      ${this.textInput
-        ? html`<form part="form" @submit=${this.#submit}>
-            <input part="input" aria-label=${s.input} placeholder=${s.input} autocomplete="off" enterkeyhint="send" />
-            <button part="send-button">${s.send}</button>
-          </form>`
-        : nothing}
+      ${error ? html`<div part="error" class="e" role="alert">${s[ERROR_TEXT[error] ?? 'failed']} ${retry}</div>` : nothing}
+      ${this.textInput ? form : nothing}
       <div part="controls" class="c">
         ${active ? html`<button part="mute-button" aria-pressed=${this.muted} @click=${this.#mute}>${s.mute}</button>` : nothing}
-        ${active && (this.pushToTalk || this.turnDetection === 'manual')
-          ? html`<button
-              part="talk-button"
-              aria-pressed=${this.#talking}
-              @pointerdown=${this.#down}
-              @pointerup=${this.#up}
-              @pointercancel=${this.#up}
-              @pointerleave=${this.#up}
-              @blur=${this.#up}
-            >
-              ${s.talk}
-            </button>`
-          : nothing}
-        <button part=${active ? 'end-button' : 'start-button'} class=${active ? '' : 'a'} @click=${active ? this.stop : this.start}>
-          ${active ? s.end : s.start}
-        </button>
+        ${active && (this.pushToTalk || this.turnDetection === 'manual') ? talk : nothing}
+        <button part=${active ? 'end-button' : 'start-button'} class=${active ? '' : 'a'} @click=${active ? this.stop : this.start}>${active ? s.end : s.start}</button>
       </div>
     </section>`;
   }
@@ -425,10 +388,7 @@ export class RealtimeVoiceElement extends LitElement {
   }
 
   #config(): SessionConfig {
-    return {
-      ...(Object.fromEntries(CONFIG_KEYS.map((k) => [k, this[k]])) as Pick<this, (typeof CONFIG_KEYS)[number]>),
-      muted: this.muted,
-    } as SessionConfig;
+    return { ...Object.fromEntries(CONFIG_KEYS.map((k) => [k, this[k]])), muted: this.muted } as SessionConfig;
   }
 
   #find(selector: string) {
@@ -469,9 +429,7 @@ export class RealtimeVoiceElement extends LitElement {
     if (e.button === 0) this.#ptt(true);
   }
 
-  #up() {
-    this.#ptt(false);
-  }
+  #up = () => this.#ptt(false);
 
   #ptt(down: boolean) {
     if (down === this.#talking) return;
@@ -500,6 +458,12 @@ export class RealtimeVoiceElement extends LitElement {
     this.#find('.w')?.style.setProperty('--_lvl', this.#level.toFixed(2));
   };
 
+  /** A callback that dispatches its argument as the detail of a `Type` event. */
+  #fire =
+    <D>(Type: new (detail: D) => Event) =>
+    (detail: D) =>
+      void this.dispatchEvent(new Type(detail));
+
   // One object per element: every callback closes over this instance only.
   #callbacks: SessionCallbacks = {
     status: (status, previous) => {
@@ -511,31 +475,31 @@ export class RealtimeVoiceElement extends LitElement {
         this.#callbacks.level({ input: 0, output: 0 });
       }
       this.requestUpdate();
-      this.dispatchEvent(new RealtimeVoiceStatusEvent({ status, previous }));
+      this.#fire(RealtimeVoiceStatusEvent)({ status, previous });
     },
-    connected: (info) => this.dispatchEvent(new RealtimeVoiceConnectedEvent({ ...info })),
-    disconnected: (info) => this.dispatchEvent(new RealtimeVoiceDisconnectedEvent({ ...info })),
+    connected: this.#fire(RealtimeVoiceConnectedEvent),
+    disconnected: this.#fire(RealtimeVoiceDisconnectedEvent),
     transcript: (update) => {
       if (update.final && update.role === 'assistant') this.#said = update.text;
       this.requestUpdate();
-      this.dispatchEvent(new RealtimeVoiceTranscriptEvent({ ...update }));
+      this.#fire(RealtimeVoiceTranscriptEvent)(update);
     },
     toolCall: (request) => {
-      const event = new RealtimeVoiceToolCallEvent({ ...request });
+      const event = new RealtimeVoiceToolCallEvent(request);
       this.dispatchEvent(event);
       // No answer (nobody listened, or `preventDefault()` declined): the session answers the
       // agent with an error output, so the model never waits.
       return event.response;
     },
-    interrupted: (info) => this.dispatchEvent(new RealtimeVoiceInterruptedEvent({ ...info })),
-    error: (error) => {
-      if (error.fatal) {
-        this.#error = error.code;
+    interrupted: this.#fire(RealtimeVoiceInterruptedEvent),
+    error: ({ code, message, fatal }) => {
+      if (fatal) {
+        this.#error = code;
         this.requestUpdate();
       }
-      this.dispatchEvent(new RealtimeVoiceErrorEvent({ code: error.code, message: error.message, fatal: error.fatal }));
+      this.#fire(RealtimeVoiceErrorEvent)({ code, message, fatal });
     },
-    serverEvent: (event) => this.dispatchEvent(new RealtimeVoiceServerEvent({ event })),
+    serverEvent: (event) => this.#fire(RealtimeVoiceServerEvent)({ event }),
     level: ({ input, output }) => {
       this.#level = Math.min(1, Math.max(0, input || 0, output || 0));
       this.#raf ||= requestAnimationFrame(this.#paint);
@@ -546,6 +510,9 @@ export class RealtimeVoiceElement extends LitElement {
     },
   };
 }
+
+const CONFIG_KEYS = Object.keys(RealtimeVoiceElement.properties).filter((key) => !UI_KEYS.includes(key)) as (keyof SessionConfig &
+  keyof RealtimeVoiceElement)[];
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -8,6 +8,7 @@
 //   spares the host backend a round trip — and its rate limiter — during a reconnection storm.
 // - A standard API key (`sk-…`) is refused before it goes anywhere (`insecure_api_key`).
 // - Error messages never contain the credential nor the raw body (which may contain one).
+import { tokenProblem } from '../protocol/transport.js';
 import { RealtimeVoiceError, type GetToken, type TokenResponse } from '../session/types.js';
 
 /** A credential ready to open one WebSocket. */
@@ -40,96 +41,47 @@ export const TOKEN_TIMEOUT_MS = 10_000;
 /** Default remaining lifetime below which a cached token is refreshed. */
 export const TOKEN_REUSE_MARGIN_MS = 60_000;
 
-/** `sk-…`, `sk-proj-…`, `sk-svcacct-…`, … — a standard API key that must never reach a browser. */
-const API_KEY_RE = /^sk-/;
-/**
- * Characters a WebSocket subprotocol token may hold (RFC 6455 / RFC 7230 `token`): anything else
- * would make `new WebSocket()` throw a SyntaxError far from here.
- */
-const SUBPROTOCOL_SAFE_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
-function fetchFailed(message: string, cause?: unknown): RealtimeVoiceError {
-  return new RealtimeVoiceError('token_fetch_failed', message, true, cause === undefined ? undefined : { cause });
-}
-function invalid(message: string): RealtimeVoiceError {
-  return new RealtimeVoiceError('token_invalid', message, true);
-}
-
-/** True when `error` is the abort of a token request we cancelled ourselves (`stop()`). */
-export function isAbortError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError';
-}
-
-/** `expires_at` is Unix seconds; tolerate hosts that send milliseconds. */
-function toEpochMs(expiresAt: unknown): number | null {
-  if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt) || expiresAt <= 0) return null;
-  return expiresAt > 1e12 ? expiresAt : expiresAt * 1000;
-}
+const fetchFailed = (message: string, cause?: unknown) => new RealtimeVoiceError('token_fetch_failed', message, true, { cause });
+const invalid = (message: string) => new RealtimeVoiceError('token_invalid', message, true);
 
 /**
  * Normalises what a host returned (GA `{value, expires_at}`, beta `{client_secret: {value,
- * expires_at}}`, or a bare string) into a {@link ResolvedToken}; throws a typed error otherwise.
+ * expires_at}}`, a proxy's flattened `{client_secret: "ek_…"}`, or a bare string) into a
+ * {@link ResolvedToken}; throws a typed error otherwise.
  */
 export function normalizeTokenResponse(raw: unknown, now: number): ResolvedToken {
-  let value: unknown;
-  let expiresAt: unknown;
-  let url: unknown;
-  let model: unknown;
-  if (typeof raw === 'string') {
-    value = raw;
-  } else if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
-    const response = raw as TokenResponse & Record<string, unknown>;
-    const secret = response.client_secret as unknown;
-    if (response.value !== undefined) {
-      value = response.value;
-      expiresAt = response.expires_at;
-    } else if (typeof secret === 'object' && secret !== null) {
-      value = (secret as Record<string, unknown>)['value'];
-      expiresAt = (secret as Record<string, unknown>)['expires_at'];
-    } else if (typeof secret === 'string') {
-      // Some proxies flatten the beta shape to `{client_secret: "ek_…"}`.
-      value = secret;
-      expiresAt = response.expires_at;
-    }
-    url = response.url;
-    model = response.model;
-  } else {
-    throw invalid('The token response is not an object or a string.');
+  const response = (typeof raw === 'string' ? { value: raw } : (raw ?? {})) as TokenResponse & Record<string, unknown>;
+  const secret = response.client_secret as unknown;
+  const { value, expires_at: expiresAt } =
+    response.value !== undefined
+      ? response
+      : typeof secret === 'object' && secret
+        ? (secret as TokenResponse)
+        : { value: secret, expires_at: response.expires_at };
+  const token = typeof value === 'string' ? value.trim() : '';
+  const problem = tokenProblem(token);
+  if (problem === 'insecure_api_key') {
+    throw new RealtimeVoiceError(problem, 'Refused an API key (sk-…): return a client secret (ek_…) from your backend.', true);
   }
-
-  if (typeof value !== 'string') throw invalid('The token response has no string "value" (nor "client_secret.value").');
-  const token = value.trim();
-  if (token === '') throw invalid('The token response has an empty "value".');
-  if (API_KEY_RE.test(token)) {
-    throw new RealtimeVoiceError(
-      'insecure_api_key',
-      'The token source returned a standard API key (sk-…). It was not used: return a short-lived client secret (ek_…) minted by your backend instead.',
-      true,
-    );
+  if (problem) throw invalid('The token response has no usable "value".');
+  // `expires_at` is Unix seconds; tolerate hosts that send milliseconds.
+  const valid = typeof expiresAt === 'number' && expiresAt > 0 && expiresAt < Infinity;
+  const expiresAtMs = valid ? (expiresAt > 1e12 ? expiresAt : expiresAt * 1000) : null;
+  if (expiresAtMs !== null && expiresAtMs <= now) throw invalid('The token has expired (check "expires_at").');
+  const result: { -readonly [K in keyof ResolvedToken]: ResolvedToken[K] } = { value: token, expiresAt: expiresAtMs };
+  for (const key of ['url', 'model'] as const) {
+    const override = response[key];
+    if (typeof override === 'string' && override.trim()) result[key] = override.trim();
   }
-  if (!SUBPROTOCOL_SAFE_RE.test(token)) throw invalid('The token contains characters that cannot be sent in a WebSocket subprotocol.');
-
-  const expiresAtMs = toEpochMs(expiresAt);
-  if (expiresAtMs !== null && expiresAtMs <= now) throw invalid('The token has already expired (check "expires_at" and the clocks).');
-
-  const result: { value: string; expiresAt: number | null; url?: string; model?: string } = { value: token, expiresAt: expiresAtMs };
-  if (typeof url === 'string' && url.trim() !== '') result.url = url.trim();
-  if (typeof model === 'string' && model.trim() !== '') result.model = model.trim();
   return result;
 }
 
-/** Rejects once `signal` aborts, with the signal's reason (an `AbortError` by default). */
-function abortPromise(signal: AbortSignal): { promise: Promise<never>; dispose(): void } {
-  let onAbort = (): void => undefined;
-  const promise = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason ?? new DOMException('Aborted', 'AbortError'));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
+/** Rejects with the signal's reason once it aborts (a hook may ignore its signal). */
+const aborted = (signal: AbortSignal) =>
+  new Promise<never>((_, reject) => {
+    signal.throwIfAborted();
+    signal.addEventListener('abort', () => reject(signal.reason));
   });
-  // Avoid an unhandled rejection when nobody awaits the race any more.
-  promise.catch(() => undefined);
-  return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
-}
 
 /**
  * Resolves a credential for each (re)connect. One instance per session; not shared (no
@@ -160,103 +112,54 @@ export class TokenSource {
    * `AbortError` when `signal` aborts.
    */
   async get(signal: AbortSignal): Promise<ResolvedToken> {
-    const now = (this.#options.now ?? Date.now)();
-    const { getToken, tokenUrl } = this.#options;
-    if (getToken) return this.#fromHook(getToken, signal);
-    if (!tokenUrl) {
-      throw fetchFailed('No token source: set "token-url" (or the "getToken" property) to an endpoint of your backend.');
-    }
+    const { getToken, tokenUrl, now = Date.now, reuseMarginMs = TOKEN_REUSE_MARGIN_MS } = this.#options;
+    if (!getToken && !tokenUrl) throw fetchFailed('No token source: set "token-url" (or "getToken").');
+    // Only `tokenUrl` tokens that say when they expire are cached (`getToken` is asked every time).
     const cached = this.#cached;
-    const margin = this.#options.reuseMarginMs ?? TOKEN_REUSE_MARGIN_MS;
-    if (cached && cached.expiresAt !== null && cached.expiresAt - margin > now) return cached;
+    if (cached && cached.expiresAt! - reuseMarginMs > now()) return cached;
     this.#cached = null;
-    const token = await this.#fromUrl(tokenUrl, signal);
-    // Only tokens that say when they expire can be reused safely.
-    if (token.expiresAt !== null) this.#cached = token;
-    return token;
-  }
 
-  async #fromHook(getToken: GetToken, signal: AbortSignal): Promise<ResolvedToken> {
-    const { controller, dispose } = this.#timeoutController(signal);
-    const aborted = abortPromise(controller.signal);
-    let raw: TokenResponse | string;
-    try {
-      raw = await Promise.race([Promise.resolve().then(() => getToken({ signal: controller.signal })), aborted.promise]);
-    } catch (error) {
-      if (signal.aborted) throw error;
-      if (error instanceof RealtimeVoiceError) throw error;
-      if (controller.signal.aborted) throw fetchFailed('getToken() did not answer in time.', error);
-      const name = typeof error === 'object' && error !== null ? String((error as { name?: unknown }).name ?? 'Error') : 'Error';
-      // The host's message is not echoed: it is theirs and might quote a credential.
-      throw fetchFailed(`getToken() failed (${name}).`, error);
-    } finally {
-      aborted.dispose();
-      dispose();
-    }
-    return normalizeTokenResponse(raw, (this.#options.now ?? Date.now)());
-  }
-
-  async #fromUrl(tokenUrl: string, signal: AbortSignal): Promise<ResolvedToken> {
-    const doFetch = this.#options.fetch ?? globalThis.fetch.bind(globalThis);
-    const { controller, dispose } = this.#timeoutController(signal);
-    let body: string;
-    let status = 0;
-    try {
-      let response: Response;
-      try {
-        response = await doFetch(tokenUrl, {
-          method: 'POST',
-          credentials: 'same-origin',
-          headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
-          body: '{}',
-          cache: 'no-store',
-          signal: controller.signal,
-        });
-      } catch (error) {
-        if (signal.aborted) throw error;
-        if (controller.signal.aborted) throw fetchFailed('The token request timed out.', error);
-        throw fetchFailed('The token request failed (network error or blocked by CORS).', error);
-      }
-      status = response.status;
-      if (!response.ok) throw fetchFailed(`The token endpoint answered HTTP ${status}.`);
-      try {
-        body = await response.text();
-      } catch (error) {
-        if (signal.aborted) throw error;
-        throw fetchFailed('The token response could not be read.', error);
-      }
-    } finally {
-      dispose();
-    }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(body);
-    } catch (error) {
-      const looksHtml = /^\s*</.test(body);
-      throw fetchFailed(
-        looksHtml
-          ? `The token endpoint answered HTML instead of JSON (HTTP ${status}); check the "token-url".`
-          : `The token endpoint did not answer JSON (HTTP ${status}).`,
-        error,
-      );
-    }
-    return normalizeTokenResponse(raw, (this.#options.now ?? Date.now)());
-  }
-
-  /** A controller that aborts with `signal` or after the timeout, whichever comes first. */
-  #timeoutController(signal: AbortSignal): { controller: AbortController; dispose(): void } {
     const controller = new AbortController();
-    const timeoutMs = this.#options.timeoutMs ?? TOKEN_TIMEOUT_MS;
-    const onAbort = (): void => controller.abort(signal.reason);
-    if (signal.aborted) controller.abort(signal.reason);
-    else signal.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => controller.abort(new DOMException('The token request timed out.', 'TimeoutError')), timeoutMs);
-    return {
-      controller,
-      dispose: () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-      },
-    };
+    const abort = () => controller.abort(signal.reason);
+    signal.addEventListener('abort', abort);
+    if (signal.aborted) abort();
+    const timer = setTimeout(() => controller.abort(), this.#options.timeoutMs ?? TOKEN_TIMEOUT_MS);
+    try {
+      const request = getToken ? (async () => getToken({ signal: controller.signal }))() : this.#fetch(tokenUrl!, controller.signal);
+      const raw = await Promise.race([request, aborted(controller.signal)]);
+      const token = normalizeTokenResponse(raw, now());
+      if (!getToken && token.expiresAt !== null) this.#cached = token;
+      return token;
+    } catch (error) {
+      if (signal.aborted || error instanceof RealtimeVoiceError) throw error;
+      // The host's message is not echoed: it is theirs and might quote a credential.
+      const name = (error as Error | undefined)?.name ?? 'Error';
+      const what = getToken ? `getToken() failed (${name})` : 'The token request failed (network or CORS)';
+      throw fetchFailed(controller.signal.aborted ? 'The token request timed out.' : `${what}.`, error);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', abort);
+    }
+  }
+
+  /** POSTs to the host backend (same-origin credentials, JSON) and parses its answer. */
+  async #fetch(url: string, signal: AbortSignal): Promise<unknown> {
+    const json = 'application/json';
+    const response = await (this.#options.fetch ?? fetch)(url, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { Accept: json, 'Content-Type': json },
+      body: '{}',
+      cache: 'no-store',
+      signal,
+    });
+    if (!response.ok) throw fetchFailed(`The token endpoint answered HTTP ${response.status}.`);
+    const body = await response.text();
+    try {
+      return JSON.parse(body);
+    } catch (error) {
+      // A login page or an SPA fallback, most likely.
+      throw fetchFailed(`The token endpoint answered ${/^\s*</.test(body) ? 'HTML' : 'text'}, not JSON: check "token-url".`, error);
+    }
   }
 }

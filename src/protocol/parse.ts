@@ -1,6 +1,7 @@
-// The edge: the only place where untrusted server frames become typed events. One pass over
-// each frame, table-driven so that 46 event types cost a few hundred bytes of bundle, and no
-// throw ever escapes (a malformed frame is a value the session can log and ignore).
+// The edge: the only place where untrusted server frames become typed events. One pass over each
+// frame, table-driven, and no throw ever escapes (a malformed frame is a value the session can log
+// and ignore). Every GA event type is known; the fields the session reads are validated, and
+// everything else (other fields, unknown events) passes through untouched.
 import type { ParseResult, ProtocolError, ServerEvent } from './events.js';
 
 /** Options of `parseServerEvent`. */
@@ -12,150 +13,106 @@ export interface ParseOptions {
 /** The default `maxLength`: far above any real event (audio deltas are ≤ ~16 KB). */
 export const MAX_FRAME_LENGTH = 16 * 1024 * 1024;
 
-// Field specs: `name:t` (required) or `name?:t` (may be absent); a type ending in `?` may also
-// be null. Types: s string, n number, b boolean, o object, a array, a capital letter = one of the
-// nested specs below, `[X]` = array whose every element matches X.
+// Field specs: `name` (a string) or `name:t`; `name?` may be absent, a type ending in `?` may also
+// be null. Types: `n` number, a capital letter = one of the nested specs, `[X]` = an array whose
+// every element matches X.
 const NESTED: Record<string, string> = {
-  // item (conversation items and response output items)
-  I: 'id:s type:s object?:s status?:s role?:s content?:[P] call_id?:s name?:s arguments?:s output?:s',
-  // content part: `text`/`audio` in some places, `output_text`/`output_audio` in others
-  P: 'type:s text?:s audio?:s transcript?:s?',
-  // response
-  R: 'id:s status:s object?:s status_details?:o? output?:[I] usage?:o?',
-  // error detail of the `error` event
-  E: 'type:s message:s code?:s? param?:s? event_id?:s?',
-  // error detail of a failed input transcription
-  F: 'type?:s? code?:s? message?:s? param?:s?',
-  // rate limit
-  L: 'name:s limit:n remaining:n reset_seconds:n',
-  // session config as the server applied it
-  C: 'id?:s model?:s expires_at?:n',
+  // a conversation item, or a response's output item
+  I: 'id type role? status? call_id? name? arguments? content?:[P]',
+  // a content part
+  P: 'type text? transcript?:s?',
+  R: 'id status output?:[I]',
+  E: 'type message code?:s? event_id?:s?',
+  C: 'id? model?',
 };
 
-const PART_REF = 'response_id:s item_id:s output_index:n content_index:n';
-const ARGS_REF = 'response_id:s item_id:s output_index:n';
+const PART = 'response_id item_id';
 
-// Every GA server event of `$defs/RealtimeServerEvent`. Keys with `|` share one spec.
-const EVENTS: Record<string, string> = {
-  error: 'error:E',
-  'session.created|session.updated': 'session:C',
-  'conversation.created': 'conversation:o',
-  'conversation.item.added|conversation.item.done': 'item:I previous_item_id?:s?',
-  'conversation.item.retrieved': 'item:I',
-  'conversation.item.deleted': 'item_id:s',
-  'conversation.item.truncated': 'item_id:s content_index:n audio_end_ms:n',
-  'conversation.item.input_audio_transcription.delta': 'item_id:s content_index?:n delta:s logprobs?:a?',
-  'conversation.item.input_audio_transcription.completed':
-    'item_id:s content_index:n transcript:s usage?:o logprobs?:a? languages?:a',
-  'conversation.item.input_audio_transcription.failed': 'item_id:s content_index:n error:F',
-  'conversation.item.input_audio_transcription.segment':
-    'item_id:s content_index:n text:s id:s speaker:s start:n end:n',
-  'input_audio_buffer.speech_started': 'audio_start_ms:n item_id:s',
-  'input_audio_buffer.speech_stopped': 'audio_end_ms:n item_id:s',
-  'input_audio_buffer.committed': 'item_id:s previous_item_id?:s?',
-  'input_audio_buffer.cleared': '',
-  'input_audio_buffer.timeout_triggered': 'audio_start_ms:n audio_end_ms:n item_id:s',
-  'input_audio_buffer.dtmf_event_received': 'event:s received_at:n',
-  'response.created|response.done': 'response:R',
-  'response.output_item.added|response.output_item.done': 'response_id:s output_index:n item:I',
-  'response.content_part.added|response.content_part.done': `${PART_REF} part:P`,
-  'response.output_audio.delta|response.output_audio_transcript.delta|response.output_text.delta': `${PART_REF} delta:s`,
-  'response.output_audio.done': PART_REF,
-  'response.output_audio_transcript.done': `${PART_REF} transcript:s`,
-  'response.output_text.done': `${PART_REF} text:s`,
-  'response.function_call_arguments.delta': `${ARGS_REF} call_id:s delta:s`,
-  // `name` is in the GA schema but not in the beta shape that other servers still send.
-  'response.function_call_arguments.done': `${ARGS_REF} call_id:s name?:s arguments:s`,
-  'response.mcp_call_arguments.delta': `${ARGS_REF} delta:s obfuscation?:s?`,
-  'response.mcp_call_arguments.done': `${ARGS_REF} arguments:s`,
-  'response.mcp_call.in_progress|response.mcp_call.completed|response.mcp_call.failed': 'output_index:n item_id:s',
-  'mcp_list_tools.in_progress|mcp_list_tools.completed|mcp_list_tools.failed': 'item_id:s',
-  'rate_limits.updated': 'rate_limits:[L]',
-  'output_audio_buffer.started|output_audio_buffer.stopped|output_audio_buffer.cleared': 'response_id:s',
-};
+// Every GA server event of `$defs/RealtimeServerEvent` (46), as `prefix{a,b}` patterns, with the
+// fields the session relies on. Types with an empty spec are known but not checked.
+const EVENTS: [patterns: string, spec: string][] = [
+  ['error', 'error:E'],
+  ['session.{created,updated}', 'session:C'],
+  ['conversation.item.{added,done}', 'item:I'],
+  ['input_audio_buffer.committed conversation.item.input_audio_transcription.failed', 'item_id'],
+  ['conversation.item.input_audio_transcription.delta', 'item_id delta'],
+  ['conversation.item.input_audio_transcription.completed', 'item_id transcript'],
+  ['response.{created,done}', 'response:R'],
+  ['response.output_item.{added,done}', 'response_id item:I'],
+  ['response.output_audio.delta', `${PART} content_index:n delta`],
+  ['response.output_audio.done', PART],
+  ['response.output_{audio_transcript,text}.delta', `${PART} delta`],
+  ['response.output_audio_transcript.done', `${PART} transcript`],
+  ['response.output_text.done', `${PART} text`],
+  ['response.function_call_arguments.done', 'call_id name? arguments'],
+  [
+    'conversation.{created,item.retrieved,item.deleted,item.truncated,item.input_audio_transcription.segment} ' +
+      'input_audio_buffer.{speech_started,speech_stopped,cleared,timeout_triggered,dtmf_event_received} ' +
+      'response.{content_part.added,content_part.done,function_call_arguments.delta,mcp_call_arguments.delta,mcp_call_arguments.done} ' +
+      'response.mcp_call.{in_progress,completed,failed} mcp_list_tools.{in_progress,completed,failed} ' +
+      'output_audio_buffer.{started,stopped,cleared} rate_limits.updated',
+    '',
+  ],
+];
 
-/** Beta event names still sent by other Realtime-compatible servers → their GA names. */
-const ALIASES = new Map<string, string>([
-  ['response.audio.delta', 'response.output_audio.delta'],
-  ['response.audio.done', 'response.output_audio.done'],
-  ['response.audio_transcript.delta', 'response.output_audio_transcript.delta'],
-  ['response.audio_transcript.done', 'response.output_audio_transcript.done'],
-  ['response.text.delta', 'response.output_text.delta'],
-  ['response.text.done', 'response.output_text.done'],
-  ['conversation.item.created', 'conversation.item.added'],
-]);
-
-/** [field name, may be absent, may be null, type]. */
+/** [name, may be absent, may be null, type]. */
 type Field = [string, boolean, boolean, string];
 
 const compile = (spec: string): Field[] =>
-  spec
-    ? spec.split(' ').map((token) => {
-        const at = token.indexOf(':');
-        const name = token.slice(0, at);
-        const type = token.slice(at + 1);
-        const optional = name.endsWith('?');
-        const nullable = type.endsWith('?');
-        return [optional ? name.slice(0, -1) : name, optional, nullable, nullable ? type.slice(0, -1) : type];
-      })
-    : [];
+  spec.split(' ').map((field) => {
+    const [, name, optional, type, nullable] = /(\w+)(\??):?([^?]*)(\??)/.exec(field)!;
+    return [name!, !!optional, !!nullable, type!];
+  });
 
 // Maps, not plain objects: a frame whose type is `__proto__` or `toString` must find nothing.
 const SPECS = new Map<string, Field[]>();
-const NESTED_SPECS = new Map<string, Field[]>();
-for (const [keys, spec] of Object.entries(EVENTS)) {
-  const fields = compile(spec);
-  for (const key of keys.split('|')) SPECS.set(key, fields);
+const NESTED_SPECS = new Map(Object.entries(NESTED).map(([key, spec]) => [key, compile(spec)]));
+for (const [patterns, spec] of EVENTS) {
+  // Every event has a string `event_id` (filled in with '' when a server sends none).
+  const fields = compile(`event_id ${spec}`.trim());
+  for (const pattern of patterns.split(' ')) {
+    const [head, alternatives = '', tail = ''] = pattern.split(/[{}]/);
+    for (const name of alternatives.split(',')) SPECS.set(head + name + tail, fields);
+  }
 }
-for (const [key, spec] of Object.entries(NESTED)) NESTED_SPECS.set(key, compile(spec));
 
 type Obj = Record<string, unknown>;
-const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (value: unknown): value is Obj => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** Checks `value` against type `t`; returns the path of the first bad field, or `undefined`. */
-function checkValue(value: unknown, t: string, path: string): string | undefined {
-  switch (t) {
-    case 's':
-      return typeof value === 'string' ? undefined : path;
-    case 'n':
-      return typeof value === 'number' && value === value ? undefined : path;
-    case 'b':
-      return typeof value === 'boolean' ? undefined : path;
-    case 'o':
-      return isObject(value) ? undefined : path;
-    case 'a':
-      return Array.isArray(value) ? undefined : path;
-  }
-  if (t.charCodeAt(0) === 91 /* [ */) {
-    if (!Array.isArray(value)) return path;
-    const inner = t.slice(1, -1);
-    for (let i = 0; i < value.length; i++) {
-      const bad = checkValue(value[i], inner, `${path}[${i}]`);
-      if (bad) return bad;
+/** The path of the first part of `value` that does not match `type` (or `fields`), or `undefined`. */
+function mismatch(value: unknown, type: string | Field[], path: string): string | undefined {
+  if (typeof type === 'string') {
+    if (type[0] === '[') {
+      return Array.isArray(value) ? value.map((element, i) => mismatch(element, type.slice(1, -1), `${path}[${i}]`)).find(Boolean) : path;
     }
-    return undefined;
+    const nested = NESTED_SPECS.get(type);
+    // `value === value`: never NaN.
+    if (!nested) return typeof value === (type === 'n' ? 'number' : 'string') && value === value ? undefined : path;
+    type = nested;
   }
-  return isObject(value) ? checkFields(value, NESTED_SPECS.get(t)!, `${path}.`) : path;
-}
-
-function checkFields(obj: Obj, fields: Field[], prefix: string): string | undefined {
-  for (const [name, optional, nullable, t] of fields) {
-    const value = obj[name];
-    if (value === undefined ? optional : value === null && nullable) continue;
-    const bad = checkValue(value, t, prefix + name);
+  if (!isObject(value)) return path;
+  for (const [name, optional, nullable, fieldType] of type) {
+    const field = value[name];
+    if (field === undefined ? optional : field === null && nullable) continue;
+    const bad = mismatch(field, fieldType, path ? `${path}.${name}` : name);
     if (bad) return bad;
   }
   return undefined;
 }
 
-const fail = (code: ProtocolError['code'], message: string, eventType?: string, field?: string): ParseResult => {
-  const error: ProtocolError = { type: 'protocol_error', code, message };
-  if (eventType !== undefined) error.eventType = eventType;
-  if (field !== undefined) error.field = field;
-  return { ok: false, error };
-};
+const fail = (code: ProtocolError['code'], message: string, eventType?: string, field?: string): ParseResult => ({
+  ok: false,
+  error: { type: 'protocol_error', code, message, ...(field && { eventType, field }) },
+});
 
-const BINARY_TAGS = new Set(['[object ArrayBuffer]', '[object SharedArrayBuffer]', '[object Blob]', '[object File]']);
+/** The GA name of a server event type: beta names that other servers still send are mapped. */
+export function gaEventType(type: string): string {
+  const ga = type === 'conversation.item.created' ? 'conversation.item.added' : type.replace(/^response\.(audio|text)/, 'response.output_$1');
+  return SPECS.has(ga) ? ga : type;
+}
+
+/** Whether `type` is one of the GA server event types (or a beta name of one). */
+export const isKnownServerEventType = (type: string): boolean => SPECS.has(gaEventType(type));
 
 /**
  * Turns one server frame (a WebSocket message's `data`, or an already-parsed object) into a
@@ -164,53 +121,36 @@ const BINARY_TAGS = new Set(['[object ArrayBuffer]', '[object SharedArrayBuffer]
  */
 export function parseServerEvent(data: unknown, options?: ParseOptions): ParseResult {
   try {
-    let obj: unknown;
+    let event = data;
     if (typeof data === 'string') {
       const max = options?.maxLength ?? MAX_FRAME_LENGTH;
-      if (data.length > max) return fail('too_large', `frame of ${data.length} chars exceeds ${max}`);
+      if (data.length > max) return fail('too_large', `frame longer than ${max}`);
       try {
-        obj = JSON.parse(data);
+        event = JSON.parse(data);
       } catch {
-        return fail('invalid_json', 'frame is not valid JSON');
+        return fail('invalid_json', 'frame is not JSON');
       }
-      if (!isObject(obj)) return fail('not_an_object', 'frame is not a JSON object');
-    } else if (typeof data === 'object' && data !== null) {
-      if (ArrayBuffer.isView(data) || BINARY_TAGS.has(Object.prototype.toString.call(data))) {
-        return fail('binary_frame', 'binary frames are not part of the protocol');
+    } else if (isObject(data)) {
+      if (ArrayBuffer.isView(data) || /ArrayBuffer|Blob|File/.test(Object.prototype.toString.call(data))) {
+        return fail('binary_frame', 'binary frame');
       }
-      if (Array.isArray(data)) return fail('not_an_object', 'event is an array');
       // A shallow copy: the caller's object stays untouched. Spread defines own properties, so an
       // own `__proto__` key stays a plain key and never becomes the copy's prototype.
-      obj = { ...data };
-    } else {
-      return fail('not_an_object', `event is ${data === null ? 'null' : typeof data}`);
+      event = { ...data };
     }
-    const event = obj as Obj;
-    const raw = event.type;
-    if (typeof raw !== 'string' || !raw) return fail('missing_type', 'event has no string `type`');
-    const alias = ALIASES.get(raw);
-    if (alias) event.type = alias;
-    const type = alias ?? raw;
+    if (!isObject(event)) return fail('not_an_object', 'event is not an object');
+    if (typeof event.type !== 'string' || !event.type) return fail('missing_type', 'event has no type');
+    const type = (event.type = gaEventType(event.type));
     const fields = SPECS.get(type);
-    if (!fields) {
-      event.known = false;
-      return { ok: true, event: event as unknown as ServerEvent };
+    if (fields) {
+      if (event.event_id === undefined) event.event_id = '';
+      const bad = mismatch(event, fields, '');
+      if (bad) return fail('invalid_field', `${type}: bad ${bad}`, type, bad);
     }
-    const id = event.event_id;
-    if (id === undefined) event.event_id = '';
-    else if (typeof id !== 'string') return fail('invalid_field', `${type}: bad event_id`, type, 'event_id');
-    const bad = checkFields(event, fields, '');
-    if (bad) return fail('invalid_field', `${type}: missing or mistyped ${bad}`, type, bad);
-    event.known = true;
+    event.known = !!fields;
     return { ok: true, event: event as unknown as ServerEvent };
   } catch {
     // Only exotic inputs get here (a getter or Proxy that throws while being read).
-    return fail('not_an_object', 'event could not be read');
+    return fail('not_an_object', 'unreadable event');
   }
 }
-
-/** The GA name of a server event type (beta aliases mapped; other names unchanged). */
-export const gaEventType = (type: string): string => ALIASES.get(type) ?? type;
-
-/** Whether `type` is one of the server event types that `parseServerEvent` validates. */
-export const isKnownServerEventType = (type: string): boolean => SPECS.has(gaEventType(type));

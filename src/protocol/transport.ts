@@ -78,19 +78,17 @@ export class TransportError extends Error {
   }
 }
 
-// Characters allowed in a WebSocket subprotocol (an RFC 7230 token). Checked here so that the
-// browser's own SyntaxError, whose message quotes the subprotocol (and so the key), never happens.
-const TOKEN_CHARS = /^[\w!#$%&'*+.^`|~-]+$/;
-
 /**
- * Refuses a key that must never be used from a browser (`sk-…`: a standard API key) or that
- * cannot travel in the subprotocol list; returns the error to throw, `undefined` when usable.
+ * Why a key must not be used, or `undefined`: a standard API key (`sk-…`) must never be used from
+ * a browser; a key with characters a WebSocket subprotocol (an RFC 7230 token) cannot carry would
+ * make the browser throw a SyntaxError that quotes it.
  */
+export const tokenProblem = (token: string): 'insecure_api_key' | 'invalid_token' | undefined =>
+  token.trim().startsWith('sk-') ? 'insecure_api_key' : /^[\w!#$%&'*+.^`|~-]+$/.test(token) ? undefined : 'invalid_token';
+
+/** `tokenProblem` as the error to throw (never quoting the token), or `undefined` when the token is usable. */
 export function checkToken(token: unknown): TransportError | undefined {
-  if (typeof token !== 'string' || !token) return new TransportError('invalid_token', 'no client secret');
-  if (token.trim().startsWith('sk-')) {
-    return new TransportError('insecure_api_key', 'refusing a standard API key (sk-…) in the browser: use an ephemeral key (ek_…)');
-  }
-  if (!TOKEN_CHARS.test(token)) return new TransportError('invalid_token', 'client secret has characters a WebSocket subprotocol cannot carry');
-  return undefined;
+  const problem = typeof token === 'string' ? tokenProblem(token) : 'invalid_token';
+  const message = problem === 'invalid_token' ? 'unusable client secret' : 'refusing a standard API key (sk-…): use an ephemeral key';
+  return problem && new TransportError(problem, message);
 }

@@ -35,24 +35,15 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
  * `model` the URL already had; left out when `model` is empty (a key that pins the model).
  */
 export function realtimeUrl(url: string, model: string): string {
-  const hash = url.indexOf('#');
-  if (hash >= 0) url = url.slice(0, hash);
-  const q = url.indexOf('?');
-  const params = q < 0 ? [] : url.slice(q + 1).split('&').filter((p) => p && !/^model(=|$)/.test(p));
+  const [, base, query] = /^([^?#]*)\??([^#]*)/.exec(url)!;
+  const params = query!.split('&').filter((p) => p && !/^model(=|$)/.test(p));
   if (model) params.push(`model=${encodeURIComponent(model)}`);
-  return (q < 0 ? url : url.slice(0, q)) + (params.length ? `?${params.join('&')}` : '');
+  return base + (params.length ? `?${params.join('&')}` : '');
 }
-
-/** A client event id: `evt_` + a per-transport random part + a counter (only [0-9a-z_]: no JSON escaping). */
-const idPrefix = () => `evt_${Math.random().toString(36).slice(2, 8)}_`;
-
-/** Close codes a browser lets a script send; anything else would throw `InvalidAccessError`. */
-const sendableCode = (code: number) => (code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000);
 
 /** Trims a close reason to the 123 UTF-8 bytes a close frame can carry (else `SyntaxError`). */
 function sendableReason(reason: string): string {
-  const encoder = new TextEncoder();
-  while (encoder.encode(reason).length > 123) reason = reason.slice(0, -1);
+  while (new TextEncoder().encode(reason).length > 123) reason = reason.slice(0, -1);
   return reason;
 }
 
@@ -63,7 +54,8 @@ export class WebSocketTransport implements RealtimeTransport {
   #status: TransportStatus = 'idle';
   #handlers: TransportHandlers | undefined;
   #closingByClient = false;
-  #idPrefix = idPrefix();
+  /** Client event ids: `evt_` + a per-transport random part + a counter (only [0-9a-z_]: no JSON escaping). */
+  #idPrefix = `evt_${Math.random().toString(36).slice(2, 8)}_`;
   #counter = 0;
 
   constructor(options: WebSocketTransportOptions = {}) {
@@ -81,19 +73,19 @@ export class WebSocketTransport implements RealtimeTransport {
   }
 
   /** Opens `${url}?model=…` with subprotocols `realtime` + `openai-insecure-api-key.<token>`. */
-  connect(options: TransportConnectOptions, handlers: TransportHandlers): Promise<void> {
-    if (this.#ws) return Promise.reject(new TransportError('invalid_state', `cannot connect while ${this.#status}`));
+  async connect(options: TransportConnectOptions, handlers: TransportHandlers): Promise<void> {
+    if (this.#ws) throw new TransportError('invalid_state', `cannot connect while ${this.#status}`);
     const refused = checkToken(options.token);
-    if (refused) return Promise.reject(refused);
+    if (refused) throw refused;
     const Ctor = this.#options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (!Ctor) return Promise.reject(new TransportError('unsupported', 'no WebSocket in this environment'));
+    if (!Ctor) throw new TransportError('unsupported', 'no WebSocket here');
     const url = realtimeUrl(options.url, options.model);
     let ws: WebSocket;
     try {
       ws = new Ctor(url, ['realtime', `openai-insecure-api-key.${options.token}`]);
     } catch {
       // The browser's message may quote the subprotocols (the key): say what failed, not how.
-      return Promise.reject(new TransportError('connect_failed', `cannot open a WebSocket to ${url}`));
+      throw new TransportError('connect_failed', `cannot open ${url}`);
     }
     ws.binaryType = 'arraybuffer';
     this.#ws = ws;
@@ -101,18 +93,12 @@ export class WebSocketTransport implements RealtimeTransport {
     this.#closingByClient = false;
     this.#setStatus('connecting');
 
-    const parseOptions = this.#options.parse;
     const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     return new Promise<void>((resolve, reject) => {
       let opened = false;
       const timer = setTimeout(() => {
         this.#detach(ws);
-        try {
-          ws.close();
-        } catch {
-          /* already closing */
-        }
-        this.#setStatus('closed');
+        ws.close();
         reject(new TransportError('connect_timeout', `no connection to ${url} within ${timeoutMs} ms`));
       }, timeoutMs);
       // `ws` (Node) emits 'error' as an EventEmitter event: without a listener it would throw.
@@ -123,18 +109,14 @@ export class WebSocketTransport implements RealtimeTransport {
         this.#setStatus('open');
         resolve();
       };
-      ws.onmessage = (event: MessageEvent) => {
-        if (this.#ws === ws) handlers.message(parseServerEvent(event.data, parseOptions));
-      };
-      ws.onclose = (event: CloseEvent) => {
+      ws.onmessage = (event: MessageEvent) => handlers.message(parseServerEvent(event.data, this.#options.parse));
+      ws.onclose = ({ code, reason }: CloseEvent) => {
         clearTimeout(timer);
-        if (this.#ws !== ws) return;
-        const info: TransportCloseInfo = { code: event.code, reason: event.reason, initiatedByClient: this.#closingByClient };
+        const info: TransportCloseInfo = { code, reason, initiatedByClient: this.#closingByClient };
         this.#detach(ws);
-        this.#setStatus('closed');
         if (opened) handlers.close(info);
-        else if (info.initiatedByClient) reject(new TransportError('aborted', 'closed before the connection opened', info));
-        else reject(new TransportError('connect_failed', `connection to ${url} failed (close ${info.code})`, info));
+        else if (info.initiatedByClient) reject(new TransportError('aborted', 'closed before it opened', info));
+        else reject(new TransportError('connect_failed', `connection to ${url} failed (close ${code})`, info));
       };
     });
   }
@@ -143,7 +125,7 @@ export class WebSocketTransport implements RealtimeTransport {
   send(event: ClientEvent): string {
     const ws = this.#openSocket();
     const id = event.event_id || this.#nextId();
-    ws.send(JSON.stringify(event.event_id ? event : { ...event, event_id: id }));
+    ws.send(JSON.stringify({ ...event, event_id: id }));
     return id;
   }
 
@@ -161,29 +143,24 @@ export class WebSocketTransport implements RealtimeTransport {
     if (!ws || this.#status === 'closing') return;
     this.#closingByClient = true;
     this.#setStatus('closing');
-    try {
-      ws.close(sendableCode(code), sendableReason(reason));
-    } catch {
-      try {
-        ws.close();
-      } catch {
-        /* nothing left to close */
-      }
-    }
+    // Only codes a script may send (else `InvalidAccessError`).
+    ws.close(code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000, sendableReason(reason));
   }
 
   #openSocket(): WebSocket {
-    if (this.#status !== 'open' || !this.#ws) throw new TransportError('invalid_state', `cannot send while ${this.#status}`);
-    return this.#ws;
+    if (this.#status !== 'open') throw new TransportError('invalid_state', `cannot send while ${this.#status}`);
+    return this.#ws!;
   }
 
   #nextId(): string {
     return this.#idPrefix + (++this.#counter).toString(36);
   }
 
+  /** Forgets `ws` (its late events change nothing); the status becomes `closed`. */
   #detach(ws: WebSocket): void {
     ws.onopen = ws.onmessage = ws.onclose = null;
-    if (this.#ws === ws) this.#ws = undefined;
+    this.#ws = undefined;
+    this.#setStatus('closed');
   }
 
   #setStatus(status: TransportStatus): void {

@@ -1,78 +1,81 @@
 // The conversation as the user saw it: user and assistant messages with their text, in order.
 // It outlives connections (reconnects replay it; `start()` after `session_expired` continues it).
+// Every change of text is reported once, as a `TranscriptUpdate`, through `onUpdate`.
 import type { ConversationItemCreateEvent } from '../protocol/events.js';
 import type { ConversationItem, TranscriptUpdate } from './types.js';
 
-type Role = ConversationItem['role'];
 type ItemStatus = ConversationItem['status'];
 
 /** Items replayed into a new session are capped so a very long chat cannot make a huge burst. */
 export const MAX_REPLAY_ITEMS = 200;
 
+/**
+ * The `conversation.item.create` that gives a server an item's text, with its id (so the server's
+ * echo is recognised). User text is `input_text`, assistant text `output_text` (GA content types).
+ */
+export const itemCreateEvent = ({ id, role, text }: ConversationItem) =>
+  ({
+    type: 'conversation.item.create',
+    item: { id, type: 'message', role, content: [{ type: role === 'user' ? 'input_text' : 'output_text', text }] },
+  }) satisfies ConversationItemCreateEvent;
+
 export class Conversation {
   #items: ConversationItem[] = [];
   #byId = new Map<string, ConversationItem>();
   #snapshot: readonly ConversationItem[] | null = null;
+  #onUpdate: (update: TranscriptUpdate) => void;
+
+  constructor(onUpdate: (update: TranscriptUpdate) => void = () => {}) {
+    this.#onUpdate = onUpdate;
+  }
 
   /** The items in order, as an immutable snapshot (a new array after every change). */
   get items(): readonly ConversationItem[] {
-    this.#snapshot ??= Object.freeze(this.#items.map((item) => Object.freeze({ ...item })));
-    return this.#snapshot;
-  }
-
-  has(id: string): boolean {
-    return this.#byId.has(id);
+    return (this.#snapshot ??= Object.freeze(this.#items.map((item) => Object.freeze({ ...item }))));
   }
 
   get(id: string): Readonly<ConversationItem> | undefined {
     return this.#byId.get(id);
   }
 
-  /** The last item, if any. */
-  get last(): Readonly<ConversationItem> | undefined {
-    return this.#items[this.#items.length - 1];
-  }
-
-  /** Adds an item unless it exists; returns whether it was added. */
-  add(id: string, role: Role, text = '', status: ItemStatus = 'in_progress'): boolean {
-    if (this.#byId.has(id)) return false;
+  /** Adds an item unless it exists; new user text is reported as final at once. */
+  add(id: string, role: ConversationItem['role'], text = '', status: ItemStatus = 'in_progress'): void {
+    if (this.#byId.has(id)) return;
     const item: ConversationItem = { id, role, text, status };
     this.#items.push(item);
     this.#byId.set(id, item);
     this.#snapshot = null;
-    return true;
+    if (text && role === 'user') this.#onUpdate({ role, itemId: id, text, delta: text, final: true });
   }
 
-  /** Appends streamed text; returns the update to report, or `null` for an unknown item. */
-  append(id: string, delta: string): TranscriptUpdate | null {
+  /** Appends streamed text to a known item. */
+  append(id: string, delta: string): void {
     const item = this.#byId.get(id);
-    if (!item || delta === '') return null;
+    if (!item || !delta) return;
     item.text += delta;
     this.#snapshot = null;
-    return { role: item.role, itemId: id, text: item.text, delta, final: false };
+    this.#onUpdate({ role: item.role, itemId: id, text: item.text, delta, final: false });
   }
 
-  /**
-   * Sets the final text (the server's `transcript`/`text`, authoritative over the deltas);
-   * returns the final update, or `null` for an unknown item.
-   */
-  finish(id: string, text: string | undefined, status: ItemStatus = 'completed'): TranscriptUpdate | null {
+  /** Sets a known item's final text (the server's, authoritative over the deltas) and status. */
+  finish(id: string, text: string | undefined, status: ItemStatus = 'completed'): void {
     const item = this.#byId.get(id);
-    if (!item) return null;
+    if (!item) return;
     const previous = item.text;
-    if (typeof text === 'string') item.text = text;
-    item.status = status;
+    item.text = text ?? previous;
+    this.setStatus(id, status);
     this.#snapshot = null;
     const delta = item.text.startsWith(previous) ? item.text.slice(previous.length) : item.text;
-    return { role: item.role, itemId: id, text: item.text, delta, final: true };
+    this.#onUpdate({ role: item.role, itemId: id, text: item.text, delta, final: true });
   }
 
   /** Changes an item's status without touching its text. */
   setStatus(id: string, status: ItemStatus): void {
     const item = this.#byId.get(id);
-    if (!item || item.status === status) return;
-    item.status = status;
-    this.#snapshot = null;
+    if (item && item.status !== status) {
+      item.status = status;
+      this.#snapshot = null;
+    }
   }
 
   /** Forgets everything (a fresh conversation). */
@@ -83,21 +86,13 @@ export class Conversation {
   }
 
   /**
-   * `conversation.item.create` events that give a new session the conversation's text, oldest
-   * first, keeping the original ids so the server's echoes are recognised. User text becomes
-   * `input_text`, assistant text `output_text` (the GA content types; beta's `text` is refused).
-   * Items without text (unheard audio, failed transcription) are skipped.
+   * The events that give a new session the conversation's text, oldest first, without the items
+   * of `exclude`. Items without text (unheard audio, failed transcription) are skipped.
    */
-  replayEvents(exclude: ReadonlySet<string> = new Set()): ConversationItemCreateEvent[] {
-    const withText = this.#items.filter((item) => item.text.trim() !== '' && !exclude.has(item.id));
-    return withText.slice(-MAX_REPLAY_ITEMS).map((item) => ({
-      type: 'conversation.item.create',
-      item: {
-        id: item.id,
-        type: 'message',
-        role: item.role,
-        content: [{ type: item.role === 'user' ? 'input_text' : 'output_text', text: item.text }],
-      },
-    }));
+  replayEvents(exclude: ReadonlySet<string> = new Set()) {
+    return this.#items
+      .filter((item) => item.text.trim() && !exclude.has(item.id))
+      .slice(-MAX_REPLAY_ITEMS)
+      .map(itemCreateEvent);
   }
 }

@@ -4,28 +4,30 @@
 //
 // Statuses (API.md): `idle` → `connecting` → `listening` ⇄ `thinking` ⇄ `speaking`; `reconnecting`
 // while the socket is being replaced; `error` after a fatal error. While connected, the status is
-// *derived* from state (`#updatePhase`) rather than set by individual events, so no event order
-// can leave it stale:
+// *derived* from state (`#phase`) rather than set by individual events, so no event order can
+// leave it stale:
 //   listening — the user is talking, or nothing is pending;
 //   speaking  — assistant audio is sounding (the player says so, not the server's `done` events:
 //               audio arrives faster than real time), or streaming text in a text-only session;
 //   thinking  — a response is requested/running/expected, or a tool call is being answered.
-import { isAbortError, TokenSource, type ResolvedToken } from '../auth/token.js';
+import { TokenSource, type ResolvedToken } from '../auth/token.js';
 import { decodeBase64 } from '../protocol/base64.js';
 import type {
   ClientEvent,
   KnownServerEvent,
+  OutputAudioDeltaEvent,
   ParseResult,
+  RealtimeErrorDetail,
   RealtimeItem,
+  RealtimeResponse,
   RealtimeSessionConfig,
-  ServerEvent,
 } from '../protocol/events.js';
-import { TransportError, type RealtimeTransport, type TransportCloseInfo } from '../protocol/transport.js';
+import type { RealtimeTransport, TransportCloseInfo, TransportError } from '../protocol/transport.js';
 import { WebSocketTransport } from '../protocol/websocket-transport.js';
 import type { AudioEngineFactory, AudioPort } from './audio-port.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
-import { Conversation } from './conversation.js';
-import { buildSessionConfig, isManualTurns, serverInterruptsResponse } from './session-config.js';
+import { Conversation, itemCreateEvent } from './conversation.js';
+import { buildSessionConfig, isManualTurns } from './session-config.js';
 import { createWebAudioPort } from './web-audio-port.js';
 import {
   RealtimeVoiceError,
@@ -47,9 +49,9 @@ export interface SessionDeps {
   audio?: AudioEngineFactory | null;
   /** `fetch` for `token-url` (default: the global one). */
   fetch?: typeof fetch;
-  /** Wall clock in epoch ms (token expiry). Default `Date.now`. */
+  /** Wall clock in epoch ms (token expiry, the mute tail). Default `Date.now`. */
   now?: () => number;
-  /** Uniform [0, 1) for backoff jitter and item ids. Default `Math.random`. */
+  /** Uniform [0, 1) for backoff jitter. Default `Math.random`. */
   random?: () => number;
   /** Timer functions (default: the global ones); tests may inject fakes. */
   setTimeout?: (callback: () => void, ms: number) => unknown;
@@ -60,6 +62,11 @@ export interface SessionDeps {
   connectTimeoutMs?: number;
   /** How long a token request may take (default 10 s). */
   tokenTimeoutMs?: number;
+  /**
+   * How long the server may stay silent while a response is requested or running before the
+   * connection counts as lost and is replaced (default `STALL_TIMEOUT_MS`, 15 s; 0 disables).
+   */
+  stallTimeoutMs?: number;
   /** Where `debug` output goes (default `console.debug`). */
   logger?: (...args: unknown[]) => void;
 }
@@ -88,77 +95,51 @@ const MAX_BUFFERED_BYTES = 1_000_000;
 const MUTE_TAIL_MS = 1_500;
 /** How long to wait for the player to confirm a clear before computing what was heard. */
 const CLEAR_WAIT_MS = 250;
+/** A server that sends nothing this long while a response is requested or running has stalled. */
+export const STALL_TIMEOUT_MS = 15_000;
 /** Close codes after which reconnecting cannot help (protocol / policy violations). */
-const FATAL_CLOSE_CODES = new Set([1002, 1003, 1007, 1008]);
+const FATAL_CLOSE_CODES = [1002, 1003, 1007, 1008];
 /** OpenAI's 60-minute limit: close 1001 with this reason (PROTOCOL.md §0.4). */
 const SESSION_EXPIRED_RE = /maximum duration|60 minutes/i;
 /** Server error codes that are expected races, handled here rather than reported. */
-const BENIGN_ERROR_CODES = new Set(['response_cancel_not_active', 'conversation_already_has_active_response', 'session_expired']);
+const BENIGN_ERRORS = ['response_cancel_not_active', 'conversation_already_has_active_response', 'session_expired'];
 
-/** The stable codes of API.md (to recognise errors of the layers below that carry one). */
-const ERROR_CODES = new Set<ErrorCode>([
-  'token_fetch_failed',
-  'token_invalid',
-  'insecure_api_key',
-  'mic_permission_denied',
-  'mic_unavailable',
-  'audio_blocked',
-  'worklet_load_failed',
-  'connection_failed',
-  'connection_lost',
-  'session_expired',
-  'server_error',
-  'tool_failed',
-  'unsupported_browser',
-]);
-
-type Phase = 'listening' | 'thinking' | 'speaking';
 type ResponseParams = Record<string, unknown> | undefined;
-
-interface AudioItemState {
+interface AudioItem {
+  itemId: string;
   responseId: string;
   contentIndex: number;
-  receivedBytes: number;
+  bytes: number;
 }
 
-/** Hides anything that looks like a key in debug output (defence in depth: none is logged). */
-function redact(text: string): string {
-  return text.replace(/\b(sk|ek)([-_])[\w-]{4,}/g, '$1$2…').replace(/openai-insecure-api-key\.[^\s",\]]+/g, 'openai-insecure-api-key.…');
-}
+/** Debug output never shows a key (defence in depth: none is logged). */
+const redact = (text: string) => text.replace(/\b([se]k[-_]|openai-insecure-api-key\.)[^\s",\]]+/g, '$1…');
 
 function describe(value: unknown): string {
-  if (typeof value === 'string') return redact(value);
-  if (value instanceof Error) return redact(`${value.name}: ${value.message}`);
-  let text: string;
+  let text: string | undefined;
   try {
-    text = JSON.stringify(value) ?? String(value);
+    text = typeof value === 'string' ? value : value instanceof Error ? `${value.name}: ${value.message}` : JSON.stringify(value);
   } catch {
-    text = String(value);
+    /* a cycle: String() below */
   }
-  return redact(text.length > 400 ? `${text.slice(0, 400)}…` : text);
-}
-
-/** The text of a message item's content (user text or transcript, assistant text or transcript). */
-function itemText(item: RealtimeItem): string {
-  let text = '';
-  for (const part of item.content ?? []) text += part.text ?? part.transcript ?? '';
-  return text;
+  return redact(String(text ?? value).slice(0, 400));
 }
 
 /** A tool's result as the `output` string of `function_call_output`. */
 function toolOutput(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value === undefined) return '{}';
   try {
-    return JSON.stringify(value) ?? '{}';
+    return typeof value === 'string' ? value : (JSON.stringify(value) ?? '{}');
   } catch {
-    return JSON.stringify({ error: 'The tool returned a value that cannot be serialised as JSON.' });
+    return errorOutput('The result is not JSON.');
   }
 }
 
-function errorOutput(message: string): string {
-  return JSON.stringify({ error: message });
-}
+const errorOutput = (error: string) => JSON.stringify({ error });
+
+const lostError = (detail: string | number) => new RealtimeVoiceError('connection_lost', `The connection was lost (${detail}).`, true);
+
+/** A fresh client item id: ≤ 32 characters, as the API requires. */
+const newItemId = () => 'item_rv' + Array.from(crypto.getRandomValues(new Uint8Array(18)), (b) => (b % 36).toString(36)).join('');
 
 /**
  * One conversation with a Realtime server. Create it with the element's configuration and
@@ -176,7 +157,7 @@ export class RealtimeSession {
   #callbacks: SessionCallbacks;
   #deps: SessionDeps;
   #tokens: TokenSource;
-  #conversation = new Conversation();
+  #conversation = new Conversation((update) => this.#emit('transcript', update));
   #stats: SessionStats = { malformedFrames: 0, droppedDeltas: 0, droppedFrames: 0, connections: 0 };
 
   #status: SessionStatus = 'idle';
@@ -185,66 +166,61 @@ export class RealtimeSession {
   /** Bumped for every connection attempt and teardown; stale async work compares and bails. */
   #epoch = 0;
   #transport: RealtimeTransport | null = null;
-  /** `session.created` arrived on the current transport. */
-  #ready = false;
-  #everReady = false;
-  #reconnecting = false;
-  #reconnectAttempt = 0;
-  #reconnectTimer: unknown = null;
+  #audio: AudioPort | null = null;
+  /** Reconnection attempts since the connection was lost; 0 while not reconnecting. */
+  #attempt = 0;
+  #timers = new Set<unknown>();
+  /** Fails a connection attempt that has no `session.created` in time. */
   #readyTimer: unknown = null;
   #tokenAbort: AbortController | null = null;
-  #audio: AudioPort | null = null;
+  /** The stall watchdog's timer (see `#watchStall`). */
+  #stallTimer: unknown = null;
   #startWaiters: (() => void)[] = [];
   #stopPromise: Promise<void> | null = null;
   #sessionInfo = { sessionId: '', model: '' };
+  #blocked = false;
+  /** When the microphone was muted (`-Infinity`: from the start), for the silence tail. */
+  #mutedAt: number | null = null;
+  /** Typed messages waiting for a connection (ids of conversation items). */
+  #outbox: string[] = [];
+  /** A reply was requested or running when the connection dropped: ask for it again once reconnected. */
+  #resumeReply = false;
 
-  // Per connection.
+  // Per connection (`#resetConnection`).
+  /** `session.created` arrived on the current transport. */
+  #ready = false;
   #sentConfig: RealtimeSessionConfig | null = null;
-  #sentConfigJson = '';
   #modelHasSpoken = false;
   #responseQueue: ResponseParams[] = [];
+  /** Our `response.create` that no `response.created` answered yet. */
   #pendingCreateId: string | null = null;
   /** An interruption came while our `response.create` was unanswered: cancel what it creates. */
   #cancelNextResponse = false;
   #sentCreates = new Map<string, ResponseParams>();
   #activeResponseId: string | null = null;
-  #droppedResponses = new Set<string>();
-  #droppedItems = new Set<string>();
-  #audioItems = new Map<string, AudioItemState>();
-  #lastAudioItemId: string | null = null;
-  #playbackCleared = false;
-  #streamingOutput = false;
-  #audioInResponse = false;
+  /** Ids of interrupted responses and items (server ids are unique across kinds): late output is dropped. */
+  #dropped = new Set<string>();
+  /** The assistant audio item heard last; `null` once interrupted (its playback is being cleared). */
+  #lastAudio: AudioItem | null = null;
+  /** Output streams that no player reports on: text, or audio in a session without an engine. */
+  #streaming = false;
   #awaitingResponse = false;
   #userSpeaking = false;
   #truncatesPending = 0;
   #pendingTools = 0;
   #handledCalls = new Set<string>();
   #callNames = new Map<string, string>();
-  #toolTimers = new Set<unknown>();
   #pttDown = false;
   #pttBytes = 0;
   /** The server said `session_expired` (an `error` event): the close that follows is the end. */
   #expiryAnnounced = false;
-  #mutedAt: number | null = null;
-  #silence = new Map<number, ArrayBuffer>();
-
-  // Across connections.
-  /** Typed messages waiting for a connection (ids of conversation items). */
-  #outbox: string[] = [];
-  #blocked = false;
 
   constructor(config: SessionConfig, callbacks: SessionCallbacks, deps: SessionDeps = {}) {
     this.#config = { ...config, tools: [...config.tools] };
     this.#callbacks = callbacks;
     this.#deps = deps;
-    this.#tokens = new TokenSource({
-      tokenUrl: config.tokenUrl,
-      getToken: config.getToken,
-      fetch: deps.fetch,
-      now: deps.now,
-      timeoutMs: deps.tokenTimeoutMs,
-    });
+    // The token source reads its options (`tokenUrl`, `getToken`, `fetch`, `now`) from these.
+    this.#tokens = new TokenSource({ ...config, ...deps, timeoutMs: deps.tokenTimeoutMs });
   }
 
   /** Current status (API.md). */
@@ -280,53 +256,50 @@ export class RealtimeSession {
    * `session_expired`) it starts a new server session and replays the conversation into it.
    */
   start(): Promise<void> {
-    if (this.#running) return this.#ready ? Promise.resolve() : this.#whenStarted();
+    const started = new Promise<void>((resolve) => this.#startWaiters.push(resolve));
+    if (this.#running) {
+      if (this.#ready) this.#resolveStart();
+      return started;
+    }
     this.#running = true;
     this.#stopPromise = null;
-    this.#everReady = false;
-    this.#reconnecting = false;
-    this.#reconnectAttempt = 0;
+    this.#attempt = 0;
     this.#setStatus('connecting');
-    const waiting = this.#whenStarted();
 
     // Synchronously, inside the gesture (DESIGN-NOTES.md "Starting audio inside the user's gesture").
     const factory = this.#deps.audio === undefined ? createWebAudioPort : this.#deps.audio;
     if (factory) {
-      let audio: AudioPort;
+      let audio: AudioPort | undefined;
+      // Reports of an engine that is not (or no longer) the session's are ignored.
+      const ifCurrent =
+        <T>(handler: (value: T) => void) =>
+        (value: T) => {
+          if (this.#audio === audio) handler(value);
+        };
+      const failed = ifCurrent((error: unknown) => this.#fail(this.#asVoiceError(error, 'mic_unavailable')));
       try {
         audio = factory(
           { workletUrl: this.#config.workletUrl, muted: this.#config.muted, debug: this.#config.debug },
           {
-            frame: (pcm) => this.#onFrame(audio, pcm),
-            level: (levels) => {
-              if (this.#audio === audio) this.#emit('level', levels);
-            },
-            playback: () => {
-              if (this.#audio === audio) this.#updatePhase();
-            },
-            blocked: (blocked) => {
-              if (this.#audio === audio) this.#setBlocked(blocked);
-            },
-            error: (error) => {
-              if (this.#audio === audio) this.#fail(this.#asVoiceError(error, 'mic_unavailable', true));
-            },
+            frame: ifCurrent((pcm: ArrayBuffer) => {
+              if (!this.#sendFrame(pcm)) this.#stats.droppedFrames++;
+            }),
+            level: ifCurrent((levels: { input: number; output: number }) => this.#emit('level', levels)),
+            playback: ifCurrent(() => this.#updatePhase()),
+            blocked: ifCurrent((blocked: boolean) => this.#setBlocked(blocked)),
+            error: failed,
           },
         );
       } catch (error) {
-        this.#fail(this.#asVoiceError(error, 'unsupported_browser', true));
-        return waiting;
+        this.#fail(this.#asVoiceError(error, 'unsupported_browser'));
+        return started;
       }
       this.#audio = audio;
       if (this.#config.muted) this.#mutedAt = -Infinity;
-      audio.start().then(
-        () => this.#log('audio started'),
-        (error: unknown) => {
-          if (this.#audio === audio) this.#fail(this.#asVoiceError(error, 'mic_unavailable', true));
-        },
-      );
+      audio.start().catch(failed);
     }
     void this.#connect();
-    return waiting;
+    return started;
   }
 
   /**
@@ -335,13 +308,9 @@ export class RealtimeSession {
    * The conversation is kept (`start()` continues it; `clearConversation()` forgets it).
    */
   stop(): Promise<void> {
-    if (this.#stopPromise) return this.#stopPromise;
-    if (!this.#running) {
-      this.#setStatus('idle');
-      return Promise.resolve();
-    }
-    this.#stopPromise = this.#teardown('idle', { cancelResponse: true, code: 1000, reason: 'client stopped' });
-    return this.#stopPromise;
+    this.#resumeReply = false;
+    if (!this.#running && !this.#stopPromise) this.#setStatus('idle');
+    return (this.#stopPromise ??= this.#teardown('idle', 1000, 'client stopped'));
   }
 
   /**
@@ -352,24 +321,22 @@ export class RealtimeSession {
   sendText(text: string): boolean {
     const trimmed = text.trim();
     if (!trimmed || !this.#running) return false;
-    const id = this.#newItemId();
-    this.#conversation.add(id, 'user', trimmed, 'in_progress');
-    this.#emit('transcript', { role: 'user', itemId: id, text: trimmed, delta: trimmed, final: true });
-    if (!this.#ready) {
+    const id = newItemId();
+    this.#conversation.add(id, 'user', trimmed);
+    if (this.#ready) {
+      this.#interrupt(true);
+      this.#deliverText(id);
+      this.#requestResponse();
+    } else {
       this.#outbox.push(id);
-      this.#log('queued a typed message until connected');
-      return true;
     }
-    this.#interruptIfActive(true);
-    this.#deliverText(id);
-    this.#requestResponse();
     return true;
   }
 
   /** Stops the agent now: silences playback, cancels the response, truncates what was not heard. */
   interrupt(): void {
     if (!this.#ready) return;
-    this.#interruptIfActive(true);
+    this.#interrupt(true);
     this.#updatePhase();
   }
 
@@ -379,41 +346,25 @@ export class RealtimeSession {
     this.#config = { ...this.#config, muted };
     this.#mutedAt = muted ? this.#now() : null;
     this.#audio?.setMuted(muted);
-    if (muted && this.#pttDown) this.pushToTalk(false);
+    if (muted) this.pushToTalk(false);
   }
 
   /**
    * Push-to-talk (manual turns: `push-to-talk` or `turn-detection="manual"`). `true` starts a
    * turn (interrupting a speaking agent and clearing the server's input buffer); `false` ends it:
    * commit plus `response.create` when at least 100 ms were sent, else the buffer is cleared.
+   * Ignored while the server detects turns.
    */
   pushToTalk(down: boolean): void {
-    if (!isManualTurns(this.#config)) {
-      this.#log('pushToTalk ignored: turns are detected by the server');
-      return;
-    }
-    if (down === this.#pttDown) return;
-    this.#pttDown = down;
-    if (!this.#ready) {
-      this.#pttDown = false;
-      return;
-    }
-    if (down) {
-      this.#interruptIfActive(true);
-      this.#send({ type: 'input_audio_buffer.clear' });
-      this.#pttBytes = 0;
-      this.#userSpeaking = true;
-    } else {
-      this.#userSpeaking = false;
-      if (this.#pttBytes >= MIN_COMMIT_BYTES) {
-        this.#send({ type: 'input_audio_buffer.commit' });
-        this.#requestResponse();
-      } else {
-        this.#send({ type: 'input_audio_buffer.clear' });
-        this.#log('push-to-talk too short to commit; cleared');
-      }
-      this.#pttBytes = 0;
-    }
+    if (!isManualTurns(this.#config) || down === this.#pttDown) return;
+    this.#pttDown = down && this.#ready;
+    if (!this.#ready) return;
+    if (down) this.#interrupt(true);
+    const commit = !down && this.#pttBytes >= MIN_COMMIT_BYTES;
+    this.#send({ type: commit ? 'input_audio_buffer.commit' : 'input_audio_buffer.clear' });
+    if (commit) this.#requestResponse();
+    this.#pttBytes = 0;
+    this.#userSpeaking = down;
     this.#updatePhase();
   }
 
@@ -427,27 +378,16 @@ export class RealtimeSession {
     const previous = this.#config;
     const { muted, ...rest } = partial;
     this.#config = { ...previous, ...rest, tools: [...(partial.tools ?? previous.tools)] };
-    if ('tokenUrl' in partial || 'getToken' in partial) {
-      this.#tokens.update({ tokenUrl: this.#config.tokenUrl, getToken: this.#config.getToken });
-    }
+    this.#tokens.update(this.#config);
     if (muted !== undefined) this.setMuted(muted);
-    if (isManualTurns(previous) !== isManualTurns(this.#config)) {
-      this.#pttDown = false;
-      this.#userSpeaking = false;
-    }
+    if (isManualTurns(previous) !== isManualTurns(this.#config)) this.#pttDown = this.#userSpeaking = false;
     if (this.#ready) this.#sendSessionUpdate();
   }
 
   /** After `audioBlocked(true)`: resumes output from a user gesture; resolves to whether audio runs. */
   async resumeAudio(): Promise<boolean> {
     const audio = this.#audio;
-    if (!audio) return false;
-    let running = false;
-    try {
-      running = await audio.resume();
-    } catch (error) {
-      this.#log('resume failed', error);
-    }
+    const running = (await audio?.resume().catch(() => false)) ?? false;
     if (running && this.#audio === audio) this.#setBlocked(false);
     return running;
   }
@@ -462,212 +402,150 @@ export class RealtimeSession {
 
   async #connect(): Promise<void> {
     const epoch = ++this.#epoch;
-    this.#resetConnectionState();
-    const abort = new AbortController();
-    this.#tokenAbort = abort;
+    this.#resetConnection();
+    const abort = (this.#tokenAbort = new AbortController());
     let token: ResolvedToken;
     try {
       token = await this.#tokens.get(abort.signal);
     } catch (error) {
-      if (epoch !== this.#epoch || isAbortError(error)) return;
-      this.#attemptFailed(this.#asVoiceError(error, 'token_fetch_failed', true));
+      // (An abort comes from teardown, which changed the epoch.)
+      if (epoch === this.#epoch) this.#attemptFailed(this.#asVoiceError(error, 'token_fetch_failed'));
       return;
-    } finally {
-      if (this.#tokenAbort === abort) this.#tokenAbort = null;
     }
     if (epoch !== this.#epoch) return;
-
     let transport: RealtimeTransport;
     try {
-      transport = this.#deps.transport ? this.#deps.transport() : new WebSocketTransport();
+      transport = this.#deps.transport?.() ?? new WebSocketTransport();
     } catch (error) {
-      this.#attemptFailed(this.#asVoiceError(error, 'unsupported_browser', true));
-      return;
+      return this.#attemptFailed(this.#asVoiceError(error, 'unsupported_browser'));
     }
     this.#transport = transport;
     this.#stats.connections++;
-    const url = token.url ?? this.#config.url;
-    const model = token.model ?? this.#config.model;
-    this.#log('connecting to', url, 'model', model);
+    const { url = this.#config.url, model = this.#config.model } = token;
     const timeoutMs = this.#deps.connectTimeoutMs ?? 15_000;
-    this.#readyTimer = this.#setTimer(() => {
-      if (epoch !== this.#epoch || this.#ready) return;
-      this.#log('no session.created in time');
-      this.#dropTransport(transport, 4000, 'connect timeout');
-      this.#attemptFailed(new RealtimeVoiceError('connection_failed', `No session from ${url} within ${timeoutMs} ms.`, true));
-    }, timeoutMs);
+    const current = () => epoch === this.#epoch && this.#transport === transport;
+    this.#log('connecting to', url, model);
+    this.#readyTimer = this.#after(timeoutMs, () => {
+      if (!current() || this.#ready) return;
+      this.#closeTransport(4000, 'connect timeout');
+      this.#attemptFailed(new RealtimeVoiceError('connection_failed', `No session within ${timeoutMs} ms.`, true));
+    });
     try {
       await transport.connect(
         { url, model, token: token.value, timeoutMs },
         {
           message: (result) => {
-            if (epoch === this.#epoch && this.#transport === transport) this.#onMessage(result);
+            if (!current()) return;
+            this.#onMessage(result);
+            this.#watchStall();
           },
-          status: (status) => {
-            if (epoch === this.#epoch) this.#log('transport', status);
-          },
+          status: (status) => this.#log('socket', status),
           close: (info) => {
-            if (epoch === this.#epoch && this.#transport === transport) this.#onClose(info);
+            if (current()) this.#onClose(info);
           },
         },
       );
     } catch (error) {
-      if (epoch !== this.#epoch || this.#transport !== transport) return;
+      if (!current()) return;
       this.#transport = null;
       // The server may have refused the key: never reuse it.
       this.#tokens.invalidate();
-      const code: ErrorCode =
-        error instanceof TransportError && error.code === 'insecure_api_key'
-          ? 'insecure_api_key'
-          : error instanceof TransportError && error.code === 'invalid_token'
-            ? 'token_invalid'
-            : 'connection_failed';
-      const closeInfo = error instanceof TransportError && error.close ? ` (close ${error.close.code})` : '';
-      this.#attemptFailed(new RealtimeVoiceError(code, `Could not connect to the Realtime server${closeInfo}.`, true, { cause: error }));
-      return;
-    }
-    if (epoch !== this.#epoch) return;
-    this.#log('socket open; waiting for session.created');
-  }
-
-  /** A connection attempt failed before `session.created`. */
-  #attemptFailed(error: RealtimeVoiceError): void {
-    this.#clearTimer(this.#readyTimer);
-    this.#readyTimer = null;
-    const retryable = error.code === 'connection_failed' || error.code === 'token_fetch_failed';
-    if (this.#reconnecting && retryable) {
-      this.#log('reconnect attempt failed:', error.message);
-      this.#scheduleReconnect();
-      return;
-    }
-    this.#fail(error);
-  }
-
-  #scheduleReconnect(): void {
-    const max = Math.max(0, Math.floor(this.#config.reconnectAttempts));
-    if (this.#reconnectAttempt >= max) {
-      this.#fail(
-        new RealtimeVoiceError('connection_lost', max > 0 ? `The connection was lost and ${max} reconnection attempts failed.` : 'The connection was lost.', true),
+      const { code, close } = (error ?? {}) as Partial<TransportError>;
+      this.#attemptFailed(
+        new RealtimeVoiceError(
+          code === 'insecure_api_key' ? code : code === 'invalid_token' ? 'token_invalid' : 'connection_failed',
+          `Could not connect to the server${close ? ` (close ${close.code})` : ''}.`,
+          true,
+          { cause: error },
+        ),
       );
-      return;
     }
-    const delay = backoffDelay(this.#reconnectAttempt, this.#random, this.#deps.backoff);
-    this.#reconnectAttempt++;
-    this.#reconnecting = true;
+  }
+
+  /** A connection attempt failed before `session.created`: retried while reconnecting, else fatal. */
+  #attemptFailed(error: RealtimeVoiceError): void {
+    this.#cancel(this.#readyTimer);
+    if (this.#attempt && (error.code === 'connection_failed' || error.code === 'token_fetch_failed')) {
+      this.#log('attempt failed:', error.message);
+      this.#reconnect();
+    } else {
+      this.#fail(error);
+    }
+  }
+
+  #reconnect(): void {
+    const max = Math.floor(this.#config.reconnectAttempts);
+    if (this.#attempt >= max) return this.#fail(lostError(`${max} reconnects failed`));
+    const delay = backoffDelay(this.#attempt++, this.#deps.random ?? Math.random, this.#deps.backoff);
     this.#epoch++;
     this.#setStatus('reconnecting');
-    this.#log(`reconnecting in ${delay} ms (attempt ${this.#reconnectAttempt}/${max})`);
-    this.#reconnectTimer = this.#setTimer(() => {
-      this.#reconnectTimer = null;
-      if (this.#running) void this.#connect();
-    }, delay);
+    this.#log('reconnecting in', delay);
+    this.#after(delay, () => void this.#connect());
   }
 
   /** The socket closed without us asking. */
-  #onClose(info: TransportCloseInfo): void {
+  #onClose({ code, reason }: TransportCloseInfo): void {
     const wasReady = this.#ready;
+    this.#resumeReply ||= wasReady && (this.#liveResponseId() !== null || this.#pendingCreateId !== null || this.#responseQueue.length > 0 || this.#pendingTools > 0);
     this.#transport = null;
-    this.#log('socket closed', info.code, info.reason);
+    this.#log('closed', code, reason);
     this.#connectionLost();
-    if (!wasReady) {
-      this.#attemptFailed(new RealtimeVoiceError('connection_failed', `The server closed the connection (${info.code}).`, true));
-      return;
-    }
-    if (this.#expiryAnnounced || (info.code === 1001 && SESSION_EXPIRED_RE.test(info.reason))) {
-      this.#emit('disconnected', { code: info.code, reason: info.reason, willReconnect: false });
-      this.#fail(new RealtimeVoiceError('session_expired', 'The session reached its maximum duration. Start again to continue the conversation.', true));
-      return;
-    }
-    const willReconnect = this.#config.reconnectAttempts > 0 && !FATAL_CLOSE_CODES.has(info.code);
-    this.#emit('disconnected', { code: info.code, reason: info.reason, willReconnect });
-    if (!willReconnect) {
-      this.#fail(new RealtimeVoiceError('connection_lost', `The connection was lost (${info.code}).`, true));
-      return;
-    }
-    this.#reconnectAttempt = 0;
-    this.#reconnecting = true;
-    this.#scheduleReconnect();
+    if (!wasReady) return this.#attemptFailed(new RealtimeVoiceError('connection_failed', `The server closed the connection (${code}).`, true));
+    const expired = this.#expiryAnnounced || (code === 1001 && SESSION_EXPIRED_RE.test(reason));
+    const willReconnect = !expired && this.#config.reconnectAttempts > 0 && !FATAL_CLOSE_CODES.includes(code);
+    this.#emit('disconnected', { code, reason, willReconnect });
+    if (willReconnect) this.#reconnect();
+    else if (expired) this.#fail(new RealtimeVoiceError('session_expired', 'The session reached its time limit. Start again to continue.', true));
+    else this.#fail(lostError(code));
   }
 
-  /** Per-connection state that cannot survive the socket: responses, tool calls, playback. */
+  /** What cannot survive the socket: timers of the connection (tool calls), playback, streaming items. */
   #connectionLost(): void {
     this.#ready = false;
-    for (const timer of this.#toolTimers) this.#clearTimer(timer);
-    this.#toolTimers.clear();
+    for (const timer of this.#timers) this.#cancel(timer);
     // Whatever was playing belongs to a response that is gone.
-    if (this.#audio?.playing) void this.#audio.clear().catch(() => undefined);
+    if (this.#audio?.playing) this.#audio.clear().catch(() => {});
     for (const item of this.#conversation.items) {
       if (item.role === 'assistant' && item.status === 'in_progress') this.#conversation.setStatus(item.id, 'incomplete');
     }
   }
 
-  #resetConnectionState(): void {
-    this.#ready = false;
-    this.#sentConfig = null;
-    this.#sentConfigJson = '';
-    this.#modelHasSpoken = false;
+  #resetConnection(): void {
+    this.#ready = this.#modelHasSpoken = this.#cancelNextResponse = this.#streaming = false;
+    this.#awaitingResponse = this.#userSpeaking = this.#pttDown = this.#expiryAnnounced = false;
+    this.#sentConfig = this.#pendingCreateId = this.#activeResponseId = this.#lastAudio = null;
     this.#responseQueue = [];
-    this.#pendingCreateId = null;
-    this.#cancelNextResponse = false;
-    this.#sentCreates.clear();
-    this.#activeResponseId = null;
-    this.#droppedResponses.clear();
-    this.#droppedItems.clear();
-    this.#audioItems.clear();
-    this.#lastAudioItemId = null;
-    this.#playbackCleared = false;
-    this.#streamingOutput = false;
-    this.#audioInResponse = false;
-    this.#awaitingResponse = false;
-    this.#userSpeaking = false;
-    this.#truncatesPending = 0;
-    this.#pendingTools = 0;
-    this.#handledCalls.clear();
-    this.#callNames.clear();
-    this.#pttDown = false;
-    this.#pttBytes = 0;
-    this.#expiryAnnounced = false;
+    this.#truncatesPending = this.#pendingTools = this.#pttBytes = 0;
+    for (const collection of [this.#sentCreates, this.#dropped, this.#handledCalls, this.#callNames]) collection.clear();
   }
 
   /** `session.created`: configure, restore the conversation, deliver queued text, greet. */
   #onReady(session: RealtimeSessionConfig): void {
     if (this.#ready) return;
     this.#ready = true;
-    this.#clearTimer(this.#readyTimer);
-    this.#readyTimer = null;
-    const reconnected = this.#everReady;
-    this.#everReady = true;
-    this.#reconnecting = false;
-    this.#reconnectAttempt = 0;
+    this.#attempt = 0;
+    this.#cancel(this.#readyTimer);
     this.#sessionInfo = { sessionId: session.id ?? '', model: session.model ?? this.#config.model };
-
     this.#sendSessionUpdate();
-    const outbox = this.#outbox;
-    this.#outbox = [];
+    const outbox = this.#outbox.splice(0);
     const replay = this.#conversation.replayEvents(new Set(outbox));
     for (const event of replay) this.#send(event);
-    if (replay.length) this.#log(`replayed ${replay.length} conversation items`);
     for (const id of outbox) this.#deliverText(id);
-
-    const lastReplayed = replay[replay.length - 1];
-    if (outbox.length > 0 || (lastReplayed && lastReplayed.item.type === 'message' && lastReplayed.item.role === 'user')) {
-      // Queued text, or a user turn the lost connection never answered.
+    if (outbox.length || this.#resumeReply || replay.at(-1)?.item.role === 'user') {
+      // Queued text, a user turn the lost connection never answered, or a reply it cut short.
+      this.#resumeReply = false;
       this.#requestResponse();
-    } else if (replay.length === 0 && this.#config.greeting) {
+    } else if (!replay.length && this.#config.greeting) {
       this.#requestResponse({ instructions: `Greet the user by saying exactly this, and nothing else: "${this.#config.greeting}"` });
     }
-    this.#log(reconnected ? 'reconnected' : 'connected', this.#sessionInfo.sessionId);
     this.#emit('connected', { ...this.#sessionInfo });
-    this.#updatePhase();
     this.#resolveStart();
   }
 
   #sendSessionUpdate(): void {
     const session = buildSessionConfig(this.#config, { omitVoice: this.#modelHasSpoken });
-    const json = JSON.stringify(session);
-    if (json === this.#sentConfigJson) return;
+    if (JSON.stringify(session) === JSON.stringify(this.#sentConfig)) return;
     this.#sentConfig = session;
-    this.#sentConfigJson = json;
     this.#send({ type: 'session.update', session });
   }
 
@@ -676,138 +554,99 @@ export class RealtimeSession {
   #onMessage(result: ParseResult): void {
     if (!result.ok) {
       this.#stats.malformedFrames++;
-      this.#log('ignored a malformed server frame:', result.error.code, result.error.eventType ?? '', result.error.message);
+      this.#log('bad frame:', result.error.message);
       return;
     }
-    const event: ServerEvent = result.event;
+    const event = result.event;
     this.#emit('serverEvent', event);
     if (event.known === false) return;
     try {
-      this.#handle(event as KnownServerEvent);
+      this.#handle(event);
     } catch (error) {
       // A bug here must not take the call down; it is logged for the report.
-      this.#log('error while handling', event.type, error);
+      this.#log('failed to handle', event.type, error);
     }
     this.#updatePhase();
   }
 
   #handle(event: KnownServerEvent): void {
+    const conversation = this.#conversation;
+    const turnDetection = this.#sentConfig?.audio?.input?.turn_detection;
     switch (event.type) {
       case 'session.created':
-        this.#onReady(event.session);
-        break;
-      case 'session.updated':
-        this.#log('session updated');
-        break;
+        return this.#onReady(event.session);
       case 'error':
-        this.#onServerError(event.error);
-        break;
+        return this.#onServerError(event.error);
       case 'input_audio_buffer.speech_started':
         this.#userSpeaking = true;
         this.#awaitingResponse = false;
-        this.#interruptIfActive(!serverInterruptsResponse(this.#sentConfig ?? {}));
-        break;
+        // With server VAD's `interrupt_response` the server cancels the response itself.
+        return this.#interrupt(turnDetection?.interrupt_response === false || !turnDetection);
       case 'input_audio_buffer.speech_stopped':
         this.#userSpeaking = false;
-        this.#awaitingResponse = this.#serverCreatesResponses();
-        break;
+        this.#awaitingResponse = !!turnDetection && turnDetection.create_response !== false;
+        return;
       case 'input_audio_buffer.committed':
-        this.#conversation.add(event.item_id, 'user');
-        break;
+        conversation.add(event.item_id, 'user');
+        return;
       case 'conversation.item.added':
       case 'conversation.item.done':
-        this.#onItem(event.item, event.type === 'conversation.item.done');
-        break;
-      case 'conversation.item.input_audio_transcription.delta': {
-        this.#conversation.add(event.item_id, 'user');
-        const update = this.#conversation.append(event.item_id, event.delta);
-        if (update) this.#emit('transcript', update);
-        break;
-      }
-      case 'conversation.item.input_audio_transcription.completed': {
-        this.#conversation.add(event.item_id, 'user');
-        const update = this.#conversation.finish(event.item_id, event.transcript, 'completed');
-        if (update) this.#emit('transcript', update);
-        break;
-      }
-      case 'conversation.item.input_audio_transcription.failed': {
-        this.#log('transcription failed', event.error?.code ?? '', event.error?.message ?? '');
-        const update = this.#conversation.finish(event.item_id, undefined, 'incomplete');
-        if (update) this.#emit('transcript', update);
-        break;
-      }
-      case 'conversation.item.truncated':
-        this.#log('truncated', event.item_id, 'at', event.audio_end_ms, 'ms');
-        break;
+        return this.#onItem(event.item, event.type === 'conversation.item.done');
+      case 'conversation.item.input_audio_transcription.delta':
+        conversation.add(event.item_id, 'user');
+        return conversation.append(event.item_id, event.delta);
+      case 'conversation.item.input_audio_transcription.completed':
+        conversation.add(event.item_id, 'user');
+        return conversation.finish(event.item_id, event.transcript);
+      case 'conversation.item.input_audio_transcription.failed':
+        return conversation.finish(event.item_id, undefined, 'incomplete');
       case 'response.created':
-        this.#onResponseCreated(event.response.id);
-        break;
-      case 'response.output_item.added':
-        if (this.#droppedResponses.has(event.response_id)) break;
-        if (event.item.type === 'message' && event.item.role === 'assistant') this.#conversation.add(event.item.id, 'assistant');
-        if (event.item.type === 'function_call' && event.item.call_id && event.item.name) this.#callNames.set(event.item.call_id, event.item.name);
-        break;
+        return this.#onResponseCreated(event.response.id);
+      case 'response.output_item.added': {
+        const { item } = event;
+        if (this.#dropped.has(event.response_id)) return;
+        if (item.type === 'message' && item.role === 'assistant') conversation.add(item.id, 'assistant');
+        // Beta-shaped `function_call_arguments.done` events have no name: remember it from here.
+        if (item.call_id && item.name) this.#callNames.set(item.call_id, item.name);
+        return;
+      }
       case 'response.output_item.done':
-        this.#onOutputItemDone(event.response_id, event.item);
-        break;
+        return this.#onOutputItemDone(event.response_id, event.item);
       case 'response.output_audio.delta':
-        this.#onAudioDelta(event.response_id, event.item_id, event.content_index, event.delta);
-        break;
+        return this.#onAudioDelta(event);
       case 'response.output_audio.done':
-        if (!this.#droppedResponses.has(event.response_id) && !this.#droppedItems.has(event.item_id)) this.#audio?.end?.(event.item_id);
-        break;
+        if (!this.#isDropped(event)) this.#audio?.end?.(event.item_id);
+        return;
       case 'response.output_audio_transcript.delta':
       case 'response.output_text.delta':
-        this.#onTextDelta(event.response_id, event.item_id, event.delta, event.type === 'response.output_text.delta');
-        break;
+        if (this.#dropDelta(event)) return;
+        conversation.add(event.item_id, 'assistant');
+        if (event.type === 'response.output_text.delta') this.#streaming = true;
+        return conversation.append(event.item_id, event.delta);
       case 'response.output_audio_transcript.done':
       case 'response.output_text.done': {
-        const dropped = this.#droppedResponses.has(event.response_id) || this.#droppedItems.has(event.item_id);
-        const text = event.type === 'response.output_text.done' ? event.text : event.transcript;
         // After an interruption the server's full text is more than was heard: keep ours.
-        const update = this.#conversation.finish(event.item_id, dropped ? undefined : text, dropped ? 'incomplete' : 'completed');
-        if (update) this.#emit('transcript', update);
-        break;
+        const dropped = this.#isDropped(event);
+        const text = 'text' in event ? event.text : event.transcript;
+        return conversation.finish(event.item_id, dropped ? undefined : text, dropped ? 'incomplete' : 'completed');
       }
       case 'response.function_call_arguments.done':
-        this.#onToolCall(event.call_id, event.name ?? this.#callNames.get(event.call_id) ?? '', event.arguments);
-        break;
+        return this.#onToolCall(event.call_id, event.name, event.arguments);
       case 'response.done':
-        this.#onResponseDone(event.response);
-        break;
-      default:
-        break;
+        return this.#onResponseDone(event.response);
     }
   }
 
-  #onItem(item: RealtimeItem, done: boolean): void {
-    if (item.type !== 'message' || (item.role !== 'user' && item.role !== 'assistant')) return;
-    const text = itemText(item);
-    const added = this.#conversation.add(item.id, item.role, text, 'in_progress');
-    if (added && text && item.role === 'user') {
-      this.#emit('transcript', { role: 'user', itemId: item.id, text, delta: text, final: true });
-    }
-    if (item.role === 'user') {
-      // A text item is complete as it comes; an audio item when its transcript is (or, without
-      // transcription, once the server is done with it).
-      const hasAudio = (item.content ?? []).some((part) => part.type === 'input_audio');
-      if (!hasAudio || (done && !this.#transcribing())) this.#conversation.setStatus(item.id, 'completed');
-    }
+  #onItem({ id, type, role, content = [] }: RealtimeItem, done: boolean): void {
+    if (type !== 'message' || (role !== 'user' && role !== 'assistant')) return;
+    this.#conversation.add(id, role, content.map((part) => part.text ?? part.transcript ?? '').join(''));
+    // A typed user item is complete as it comes; a spoken one when its transcript is (or, without
+    // transcription, once the server is done with it).
+    const spoken = content.some((part) => part.type === 'input_audio');
+    if (role === 'user' && (!spoken || (done && !this.#sentConfig?.audio?.input?.transcription))) this.#conversation.setStatus(id, 'completed');
   }
 
-  #transcribing(): boolean {
-    const transcription = this.#sentConfig?.audio?.input?.transcription;
-    return !!transcription;
-  }
-
-  #serverCreatesResponses(): boolean {
-    const td = this.#sentConfig?.audio?.input?.turn_detection;
-    return !!td && td.create_response !== false;
-  }
-
-  #onServerError(error: { type: string; code?: string | null; message: string; event_id?: string | null }): void {
-    const code = error.code ?? '';
-    const eventId = error.event_id ?? '';
+  #onServerError({ code, message, event_id: eventId }: RealtimeErrorDetail): void {
     if (eventId && this.#sentCreates.has(eventId)) {
       const params = this.#sentCreates.get(eventId);
       this.#sentCreates.delete(eventId);
@@ -815,21 +654,14 @@ export class RealtimeSession {
       if (code === 'conversation_already_has_active_response') {
         // Another response (server VAD's) got there first: ours runs after it.
         this.#responseQueue.unshift(params);
-        this.#log('response.create deferred: a response is already active');
         return;
       }
       this.#flushResponses();
     }
-    if (code === 'session_expired') {
-      // OpenAI announces the 60-minute end with this error, then closes (1001): see #onClose.
-      this.#expiryAnnounced = true;
-    }
-    if (BENIGN_ERROR_CODES.has(code)) {
-      this.#log('server:', code, error.message);
-      return;
-    }
-    this.#log('server error', error.type, code, error.message);
-    this.#emit('error', new RealtimeVoiceError('server_error', `The Realtime server reported an error${code ? ` (${code})` : ''}: ${error.message}`, false));
+    // OpenAI announces the 60-minute end with this error, then closes (1001): see #onClose.
+    if (code === 'session_expired') this.#expiryAnnounced = true;
+    if (BENIGN_ERRORS.includes(code ?? '')) this.#log('server:', code, message);
+    else this.#emitError(new RealtimeVoiceError('server_error', `Server error${code ? ` (${code})` : ''}: ${message}`, false));
   }
 
   #onResponseCreated(id: string): void {
@@ -839,164 +671,142 @@ export class RealtimeSession {
     this.#pendingCreateId = null;
     if (this.#cancelNextResponse) {
       this.#cancelNextResponse = false;
-      this.#droppedResponses.add(id);
-      this.#send({ type: 'response.cancel', response_id: id });
+      this.#cancelResponse(id, true);
     }
     this.#activeResponseId = id;
-    this.#awaitingResponse = false;
-    this.#streamingOutput = false;
-    this.#audioInResponse = false;
+    this.#awaitingResponse = this.#streaming = false;
   }
 
-  #onResponseDone(response: { id: string; status: string; status_details?: { reason?: string; error?: { code?: string } | null } | null; output?: RealtimeItem[] }): void {
-    const dropped = this.#droppedResponses.has(response.id);
-    for (const item of response.output ?? []) {
+  #onResponseDone({ id, status, status_details: details, output = [] }: RealtimeResponse): void {
+    const completed = status === 'completed' && !this.#dropped.has(id);
+    for (const item of output) {
       if (item.type === 'message' && this.#conversation.get(item.id)?.status === 'in_progress') {
-        this.#conversation.setStatus(item.id, response.status === 'completed' && !dropped ? 'completed' : 'incomplete');
+        this.#conversation.setStatus(item.id, completed ? 'completed' : 'incomplete');
       }
     }
-    if (response.status === 'failed') {
-      const reason = response.status_details?.error?.code ?? response.status_details?.reason ?? 'unknown';
-      this.#emit('error', new RealtimeVoiceError('server_error', `The response failed (${reason}).`, false));
+    if (status === 'failed') {
+      const reason = details?.error?.code ?? details?.reason ?? 'unknown';
+      this.#emitError(new RealtimeVoiceError('server_error', `The response failed (${reason}).`, false));
     }
-    if (this.#activeResponseId === response.id || this.#activeResponseId === null) {
+    if (this.#activeResponseId === id || this.#activeResponseId === null) {
       this.#activeResponseId = null;
-      this.#streamingOutput = false;
+      this.#streaming = false;
     }
-    this.#log('response', response.id, response.status, response.status_details?.reason ?? '');
     this.#flushResponses();
   }
 
   #onOutputItemDone(responseId: string, item: RealtimeItem): void {
     if (item.type === 'function_call') {
-      if (item.call_id && (item.status === undefined || item.status === 'completed')) {
-        this.#onToolCall(item.call_id, item.name ?? this.#callNames.get(item.call_id) ?? '', item.arguments ?? '');
-      }
-      return;
+      if (item.call_id && (item.status ?? 'completed') === 'completed') this.#onToolCall(item.call_id, item.name, item.arguments ?? '');
+    } else if (item.type === 'message' && item.role === 'assistant') {
+      const dropped = this.#isDropped({ response_id: responseId, item_id: item.id });
+      this.#conversation.setStatus(item.id, dropped || item.status === 'incomplete' ? 'incomplete' : 'completed');
     }
-    if (item.type !== 'message' || item.role !== 'assistant') return;
-    const dropped = this.#droppedResponses.has(responseId) || this.#droppedItems.has(item.id);
-    this.#conversation.setStatus(item.id, dropped || item.status === 'incomplete' ? 'incomplete' : 'completed');
   }
 
-  #onAudioDelta(responseId: string, itemId: string, contentIndex: number, delta: string): void {
-    if (this.#droppedResponses.has(responseId) || this.#droppedItems.has(itemId)) {
-      this.#stats.droppedDeltas++;
-      return;
-    }
-    const pcm = decodeBase64(delta);
+  #onAudioDelta(event: OutputAudioDeltaEvent): void {
+    const { response_id: responseId, item_id: itemId, content_index: contentIndex } = event;
+    if (this.#dropDelta(event)) return;
+    const pcm = decodeBase64(event.delta);
     if (!pcm) {
       this.#stats.malformedFrames++;
-      this.#log('ignored an audio delta that is not base64');
       return;
     }
     this.#conversation.add(itemId, 'assistant');
-    let state = this.#audioItems.get(itemId);
-    if (!state) {
-      state = { responseId, contentIndex, receivedBytes: 0 };
-      this.#audioItems.set(itemId, state);
-    }
-    state.receivedBytes += pcm.byteLength;
-    this.#lastAudioItemId = itemId;
+    if (this.#lastAudio?.itemId !== itemId) this.#lastAudio = { itemId, responseId, contentIndex, bytes: 0 };
+    this.#lastAudio.bytes += pcm.byteLength;
     this.#modelHasSpoken = true;
-    this.#streamingOutput = true;
-    this.#audioInResponse = true;
-    this.#playbackCleared = false;
-    this.#audio?.play(itemId, pcm);
+    if (this.#audio) this.#audio.play(itemId, pcm);
+    else this.#streaming = true;
   }
 
-  #onTextDelta(responseId: string, itemId: string, delta: string, text: boolean): void {
-    if (this.#droppedResponses.has(responseId) || this.#droppedItems.has(itemId)) {
-      this.#stats.droppedDeltas++;
-      return;
-    }
-    this.#conversation.add(itemId, 'assistant');
-    if (text) this.#streamingOutput = true;
-    const update = this.#conversation.append(itemId, delta);
-    if (update) this.#emit('transcript', update);
+  /** Whether output belongs to an interrupted response or item. */
+  #isDropped({ response_id, item_id }: { response_id: string; item_id: string }): boolean {
+    return this.#dropped.has(response_id) || this.#dropped.has(item_id);
+  }
+
+  /** `#isDropped`, counting the delta as dropped. */
+  #dropDelta(event: { response_id: string; item_id: string }): boolean {
+    const dropped = this.#isDropped(event);
+    if (dropped) this.#stats.droppedDeltas++;
+    return dropped;
   }
 
   // ── responses ─────────────────────────────────────────────────────────────────────────────
 
-  /** Queues a `response.create`; sent when no response is active (only one may be). */
+  /** Queues a `response.create`; sent when no response is active (only one may be). Plain requests coalesce. */
   #requestResponse(params?: Record<string, unknown>): void {
-    if (params === undefined && this.#responseQueue.includes(undefined)) return;
-    this.#responseQueue.push(params);
+    if (params || !this.#responseQueue.includes(undefined)) this.#responseQueue.push(params);
     this.#flushResponses();
   }
 
   #flushResponses(): void {
-    if (!this.#ready || this.#pendingCreateId !== null || this.#activeResponseId !== null) return;
+    const busy = this.#pendingCreateId !== null || this.#activeResponseId !== null;
     // A truncate in flight must reach the server before the model answers from its memory.
-    if (this.#truncatesPending > 0 || this.#responseQueue.length === 0) return;
+    if (!this.#ready || busy || this.#truncatesPending || !this.#responseQueue.length) return;
     const params = this.#responseQueue.shift();
-    const id = this.#send(params ? { type: 'response.create', response: params } : { type: 'response.create' });
+    const id = this.#send({ type: 'response.create', ...(params && { response: params }) });
     if (id === null) return;
     this.#pendingCreateId = id;
+    this.#watchStall();
     this.#sentCreates.set(id, params);
-    if (this.#sentCreates.size > 32) this.#sentCreates.delete(this.#sentCreates.keys().next().value as string);
+    if (this.#sentCreates.size > 32) this.#sentCreates.delete(this.#sentCreates.keys().next().value!);
+  }
+
+  #cancelResponse(id: string, send: boolean): void {
+    this.#dropped.add(id);
+    if (send) this.#send({ type: 'response.cancel', response_id: id });
   }
 
   // ── barge-in ──────────────────────────────────────────────────────────────────────────────
 
-  /** Whether assistant output is audible or being produced. */
-  #assistantActive(): boolean {
-    const activeResponse = this.#activeResponseId !== null && !this.#droppedResponses.has(this.#activeResponseId);
-    return activeResponse || this.#pendingCreateId !== null || this.#isAudible();
+  /** The response being produced, unless it was interrupted. */
+  #liveResponseId(): string | null {
+    const id = this.#activeResponseId;
+    return id !== null && !this.#dropped.has(id) ? id : null;
   }
 
   #isAudible(): boolean {
-    return !!this.#audio && this.#audio.playing && !this.#playbackCleared;
+    return !!this.#audio?.playing && !!this.#lastAudio;
   }
 
   /**
-   * Barge-in (PROTOCOL.md §4): silence playback, cancel the response when the server will not,
-   * truncate the heard item to what was heard, and drop late deltas. `cancel` is false only for
-   * server VAD with `interrupt_response` on (the server cancels by itself).
+   * Barge-in (PROTOCOL.md §4), when assistant output is audible or being produced: silence
+   * playback, cancel the response when the server will not, truncate the heard item to what was
+   * heard, and drop late deltas. `cancel` is false only for server VAD with `interrupt_response`
+   * on (the server cancels by itself).
    */
-  #interruptIfActive(cancel: boolean): void {
-    if (!this.#assistantActive()) return;
+  #interrupt(cancel: boolean): void {
     const responseId = this.#activeResponseId;
-    if (responseId !== null && !this.#droppedResponses.has(responseId)) {
-      this.#droppedResponses.add(responseId);
-      if (cancel) this.#send({ type: 'response.cancel', response_id: responseId });
-    } else if (responseId === null && this.#pendingCreateId !== null && cancel) {
-      this.#cancelNextResponse = true;
-    }
-    this.#streamingOutput = false;
-    const itemId = this.#lastAudioItemId;
+    const live = this.#liveResponseId();
     const audible = this.#isAudible();
-    if (itemId === null || (!audible && this.#audioItems.get(itemId)?.responseId !== responseId)) return;
+    if (!live && this.#pendingCreateId === null && !audible) return;
+    if (live) this.#cancelResponse(live, cancel);
+    else if (responseId === null && this.#pendingCreateId !== null && cancel) this.#cancelNextResponse = true;
+    this.#streaming = false;
+    const last = this.#lastAudio;
+    if (!last || (!audible && last.responseId !== responseId)) return;
     // From here on nothing of this item may be played.
-    this.#droppedItems.add(itemId);
-    this.#lastAudioItemId = null;
-    this.#playbackCleared = true;
-    this.#conversation.setStatus(itemId, 'incomplete');
-    void this.#truncate(itemId);
+    this.#dropped.add(last.itemId);
+    this.#lastAudio = null;
+    this.#conversation.setStatus(last.itemId, 'incomplete');
+    void this.#truncate(last);
   }
 
-  async #truncate(itemId: string): Promise<void> {
+  async #truncate({ itemId, contentIndex, bytes }: AudioItem): Promise<void> {
     const epoch = this.#epoch;
     const audio = this.#audio;
-    const state = this.#audioItems.get(itemId);
     this.#truncatesPending++;
     try {
-      if (audio) {
-        let timer: unknown = null;
-        await Promise.race([
-          audio.clear().catch((error: unknown) => this.#log('player clear failed', error)),
-          new Promise<void>((resolve) => (timer = this.#setTimer(resolve, CLEAR_WAIT_MS))),
-        ]);
-        this.#clearTimer(timer);
-      }
-      if (epoch !== this.#epoch || !state || state.receivedBytes <= 0) return;
-      const receivedMs = Math.floor(state.receivedBytes / BYTES_PER_MS);
+      // Briefly wait for the player to stop, so that what it reports as heard is final.
+      if (audio) await Promise.race([audio.clear().catch(() => {}), new Promise((resolve) => this.#after(CLEAR_WAIT_MS, resolve))]);
+      if (epoch !== this.#epoch || !bytes) return;
+      const receivedMs = Math.floor(bytes / BYTES_PER_MS);
       const heard = audio?.heardMs(itemId) ?? 0;
       const audioEndMs = Math.max(0, Math.min(receivedMs, Math.floor(Number.isFinite(heard) ? heard : 0)));
       if (audioEndMs < receivedMs) {
-        this.#send({ type: 'conversation.item.truncate', item_id: itemId, content_index: state.contentIndex, audio_end_ms: audioEndMs });
+        this.#send({ type: 'conversation.item.truncate', item_id: itemId, content_index: contentIndex, audio_end_ms: audioEndMs });
       }
-      this.#log(`interrupted ${itemId}: heard ${audioEndMs} of ${receivedMs} ms`);
       this.#emit('interrupted', { itemId, audioEndMs });
     } finally {
       if (epoch === this.#epoch) {
@@ -1007,155 +817,98 @@ export class RealtimeSession {
     }
   }
 
-  // ── typed text ────────────────────────────────────────────────────────────────────────────
+  // ── typed text and tools ──────────────────────────────────────────────────────────────────
 
   #deliverText(id: string): void {
     const item = this.#conversation.get(id);
     if (!item) return;
-    this.#send({ type: 'conversation.item.create', item: { id, type: 'message', role: 'user', content: [{ type: 'input_text', text: item.text }] } });
+    this.#send(itemCreateEvent(item));
     this.#conversation.setStatus(id, 'completed');
   }
 
-  // ── tools ─────────────────────────────────────────────────────────────────────────────────
-
-  #onToolCall(callId: string, name: string, argumentsJson: string): void {
+  #onToolCall(callId: string, name: string | undefined, json: string): void {
     if (!callId || this.#handledCalls.has(callId)) return;
     this.#handledCalls.add(callId);
+    name ??= this.#callNames.get(callId) ?? '';
     const epoch = this.#epoch;
+    const tool = this.#config.tools.find((t) => t.name === name);
     this.#pendingTools++;
-    const finish = (output: string, failure?: string): void => {
-      if (epoch !== this.#epoch) {
-        this.#log(`tool ${name} answered after the connection changed; dropped`);
-        return;
-      }
-      if (failure !== undefined) this.#emit('error', new RealtimeVoiceError('tool_failed', failure, false));
+    let answered = false;
+    const timer = this.#after(this.#config.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS, () => fail('The tool timed out.'));
+    /** Answers the call once; a `failure` is also reported as `tool_failed`. Late answers (another connection) are dropped. */
+    const answer = (output: string, failure?: string): void => {
+      if (answered) return;
+      answered = true;
+      this.#cancel(timer);
+      if (epoch !== this.#epoch) return;
+      if (failure) this.#emitError(new RealtimeVoiceError('tool_failed', `Tool "${name}" failed: ${failure}`, false));
       this.#send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: callId, output } });
-      this.#pendingTools--;
-      if (this.#pendingTools === 0) this.#requestResponse();
+      if (!--this.#pendingTools) this.#requestResponse();
       this.#updatePhase();
     };
+    const fail = (message: string, report = true) => answer(errorOutput(message), report ? message : undefined);
 
     let args: unknown;
-    try {
-      args = argumentsJson.trim() === '' ? {} : JSON.parse(argumentsJson);
-    } catch {
-      finish(errorOutput('The arguments were not valid JSON.'), `The agent called tool "${name}" with arguments that are not JSON.`);
-      return;
-    }
-    const tool = this.#config.tools.find((t) => t.name === name);
     let result: unknown;
+    try {
+      args = json.trim() ? JSON.parse(json) : {};
+    } catch {
+      return fail('The arguments were not valid JSON.');
+    }
     try {
       result = tool?.handler ? tool.handler(args, { callId, name }) : this.#callbacks.toolCall({ name, callId, arguments: args });
     } catch (error) {
       result = Promise.reject(error);
     }
     if (result === undefined && !tool?.handler) {
-      if (tool) {
-        this.#log(`tool ${name} was declined or has no listener`);
-        finish(errorOutput(`The tool "${name}" is not available right now.`));
-      } else {
-        finish(errorOutput(`There is no tool named "${name}".`), `The agent called an unknown tool "${name}".`);
-      }
-      return;
+      // Declined, or nobody listens: the model must not wait.
+      return tool ? fail('The tool is not available right now.', false) : fail(`There is no tool named "${name}".`);
     }
-    this.#log('tool call', name, callId);
-
-    const timeoutMs = this.#config.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS;
-    let settled = false;
-    const timer = this.#setTimer(() => {
-      this.#toolTimers.delete(timer);
-      if (settled) return;
-      settled = true;
-      finish(errorOutput(`The tool "${name}" timed out.`), `Tool "${name}" did not answer within ${timeoutMs} ms.`);
-    }, timeoutMs);
-    this.#toolTimers.add(timer);
     Promise.resolve(result).then(
-      (value) => {
-        if (settled) return;
-        settled = true;
-        this.#clearTimer(timer);
-        this.#toolTimers.delete(timer);
-        finish(toolOutput(value));
-      },
-      (error: unknown) => {
-        if (settled) return;
-        settled = true;
-        this.#clearTimer(timer);
-        this.#toolTimers.delete(timer);
-        const message = error instanceof Error ? error.message : typeof error === 'string' ? error : 'failed';
-        finish(errorOutput(message.slice(0, 500) || 'The tool failed.'), `Tool "${name}" failed: ${message.slice(0, 200)}`);
-      },
+      (value) => answer(toolOutput(value)),
+      (error: unknown) => fail((error instanceof Error ? error.message : typeof error === 'string' ? error : '').slice(0, 500) || 'The tool failed.'),
     );
   }
 
   // ── microphone ────────────────────────────────────────────────────────────────────────────
 
-  #onFrame(audio: AudioPort, pcm: ArrayBuffer): void {
-    if (this.#audio !== audio) return;
+  /** Sends a microphone frame unless it must not go: not connected, push-to-talk released, muted, back-pressure. */
+  #sendFrame(pcm: ArrayBuffer): boolean {
     const transport = this.#transport;
-    if (!this.#ready || !transport || pcm.byteLength === 0) {
-      this.#stats.droppedFrames++;
-      return;
-    }
     const manual = isManualTurns(this.#config);
-    if (manual && !this.#pttDown) {
-      this.#stats.droppedFrames++;
-      return;
-    }
-    let payload = pcm;
-    if (this.#config.muted) {
-      // Never voice while muted; with server VAD a short tail of silence ends the user's turn.
-      if (manual || this.#mutedAt === null || this.#now() - this.#mutedAt > MUTE_TAIL_MS) {
-        this.#stats.droppedFrames++;
-        return;
-      }
-      payload = this.#silenceOf(pcm.byteLength);
-    }
-    if (transport.bufferedAmount > MAX_BUFFERED_BYTES) {
-      this.#stats.droppedFrames++;
-      return;
-    }
+    const muted = this.#config.muted;
+    // Never voice while muted; with server VAD a short tail of silence ends the user's turn.
+    const tail = !manual && this.#mutedAt !== null && this.#now() - this.#mutedAt <= MUTE_TAIL_MS;
+    const gated = (manual && !this.#pttDown) || (muted && !tail);
+    if (!this.#ready || !transport || !pcm.byteLength || gated || transport.bufferedAmount > MAX_BUFFERED_BYTES) return false;
     try {
-      transport.appendAudio(payload);
-      if (this.#pttDown) this.#pttBytes += payload.byteLength;
-    } catch (error) {
-      this.#stats.droppedFrames++;
-      this.#log('append failed', error);
+      transport.appendAudio(muted ? new ArrayBuffer(pcm.byteLength) : pcm);
+    } catch {
+      return false;
     }
-  }
-
-  #silenceOf(bytes: number): ArrayBuffer {
-    let buffer = this.#silence.get(bytes);
-    if (!buffer) {
-      buffer = new ArrayBuffer(bytes);
-      this.#silence.set(bytes, buffer);
-    }
-    return buffer;
+    if (this.#pttDown) this.#pttBytes += pcm.byteLength;
+    return true;
   }
 
   // ── status ────────────────────────────────────────────────────────────────────────────────
 
   #updatePhase(): void {
-    if (!this.#running || !this.#ready) return;
-    this.#setStatus(this.#phase());
+    if (this.#running && this.#ready) this.#setStatus(this.#phase());
   }
 
-  #phase(): Phase {
+  #phase(): SessionStatus {
     if (this.#userSpeaking) return 'listening';
-    const speaking = this.#audio ? this.#isAudible() || (this.#streamingOutput && !this.#audioInResponse) : this.#streamingOutput;
-    if (speaking) return 'speaking';
-    const activeResponse = this.#activeResponseId !== null && !this.#droppedResponses.has(this.#activeResponseId);
-    if (activeResponse || this.#pendingCreateId !== null || this.#responseQueue.length > 0 || this.#pendingTools > 0 || this.#awaitingResponse) {
-      return 'thinking';
-    }
-    return 'listening';
+    if (this.#isAudible() || this.#streaming) return 'speaking';
+    const pending =
+      this.#liveResponseId() !== null || this.#pendingCreateId !== null || this.#responseQueue.length > 0 || this.#pendingTools > 0 || this.#awaitingResponse;
+    return pending ? 'thinking' : 'listening';
   }
 
   #setStatus(status: SessionStatus): void {
     const previous = this.#status;
     if (previous === status) return;
     this.#status = status;
-    this.#log('status', previous, '→', status);
+    this.#log('status', status);
     this.#emit('status', status, previous);
   }
 
@@ -1163,117 +916,71 @@ export class RealtimeSession {
     if (this.#blocked === blocked) return;
     this.#blocked = blocked;
     this.#emit('audioBlocked', blocked);
-    if (blocked) {
-      this.#emit('error', new RealtimeVoiceError('audio_blocked', 'The browser blocked audio playback until the page is tapped or clicked.', false));
-    }
+    if (blocked) this.#emitError(new RealtimeVoiceError('audio_blocked', 'The browser blocks audio until the page is tapped.', false));
   }
 
   // ── errors and teardown ───────────────────────────────────────────────────────────────────
 
   /**
-   * A typed error from anything thrown below: a `RealtimeVoiceError` as is; an error carrying
-   * one of our codes (the audio engine's `AudioError`) keeps its code and message; anything else
-   * becomes `fallback`. Audio-blocked is never fatal.
+   * A fatal typed error from anything thrown below: a `RealtimeVoiceError` as is; an `AudioError`
+   * keeps its code and message (`audio_blocked` stays non-fatal); anything else becomes `fallback`.
    */
-  #asVoiceError(error: unknown, fallback: ErrorCode, fatal = false): RealtimeVoiceError {
+  #asVoiceError(error: unknown, fallback: ErrorCode): RealtimeVoiceError {
     if (error instanceof RealtimeVoiceError) return error;
-    const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-    if (typeof code === 'string' && ERROR_CODES.has(code as ErrorCode) && error instanceof Error) {
-      return new RealtimeVoiceError(code as ErrorCode, redact(error.message), fatal && code !== 'audio_blocked', { cause: error });
-    }
-    const name = error instanceof Error ? error.name : 'Error';
-    return new RealtimeVoiceError(fallback, `${fallback.replace(/_/g, ' ')} (${name}).`, fatal, { cause: error });
+    const { name = 'Error', code, message } = (error ?? {}) as { name?: string; code?: ErrorCode; message?: string };
+    return name === 'AudioError' && code
+      ? new RealtimeVoiceError(code, redact(String(message)), code !== 'audio_blocked', { cause: error })
+      : new RealtimeVoiceError(fallback, `${fallback.replace(/_/g, ' ')} (${name}).`, true, { cause: error });
   }
 
   /** Reports an error; a fatal one ends the session with status `error`. */
   #fail(error: RealtimeVoiceError): void {
-    if (!error.fatal) {
-      this.#emit('error', error);
-      return;
-    }
-    if (!this.#running) return;
-    this.#log('fatal:', error.code, error.message);
-    void this.#teardown('error', { code: 1000, reason: error.code, error });
+    if (error.fatal) void this.#teardown('error', 1000, error.code, error);
+    else this.#emitError(error);
   }
 
-  async #teardown(
-    finalStatus: 'idle' | 'error',
-    options: { cancelResponse?: boolean; code: number; reason: string; error?: RealtimeVoiceError },
-  ): Promise<void> {
+  async #teardown(finalStatus: 'idle' | 'error', code: number, reason: string, error?: RealtimeVoiceError): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
     this.#epoch++;
     this.#tokenAbort?.abort();
-    this.#tokenAbort = null;
-    this.#clearTimer(this.#reconnectTimer);
-    this.#reconnectTimer = null;
-    this.#clearTimer(this.#readyTimer);
-    this.#readyTimer = null;
-    for (const timer of this.#toolTimers) this.#clearTimer(timer);
-    this.#toolTimers.clear();
-
-    const transport = this.#transport;
     const wasReady = this.#ready;
-    this.#transport = null;
-    if (transport) {
-      if (wasReady && options.cancelResponse && this.#activeResponseId !== null && !this.#droppedResponses.has(this.#activeResponseId)) {
-        try {
-          transport.send({ type: 'response.cancel', response_id: this.#activeResponseId });
-        } catch {
-          /* the socket is going anyway */
-        }
-      }
-      this.#dropTransport(transport, options.code, options.reason);
-    }
+    const live = this.#liveResponseId();
+    if (wasReady && live && finalStatus === 'idle') this.#send({ type: 'response.cancel', response_id: live });
+    this.#closeTransport(code, reason);
     this.#connectionLost();
-    this.#resetConnectionState();
-    this.#reconnecting = false;
+    this.#resetConnection();
     this.#setBlocked(false);
     const audio = this.#audio;
     this.#audio = null;
     this.#mutedAt = null;
-
-    if (wasReady) this.#emit('disconnected', { code: options.code, reason: options.reason, willReconnect: false });
-    if (options.error) this.#emit('error', options.error);
+    if (wasReady) this.#emit('disconnected', { code, reason, willReconnect: false });
+    if (error) this.#emitError(error);
     this.#setStatus(finalStatus);
     this.#resolveStart();
-    if (audio) {
-      try {
-        await audio.close();
-      } catch (error) {
-        this.#log('audio close failed', error);
-      }
-    }
-  }
-
-  #dropTransport(transport: RealtimeTransport, code: number, reason: string): void {
-    if (this.#transport === transport) this.#transport = null;
     try {
-      transport.close(code, reason);
-    } catch (error) {
-      this.#log('close failed', error);
+      await audio?.close();
+    } catch (closeError) {
+      this.#log('audio close failed', closeError);
     }
   }
 
-  #whenStarted(): Promise<void> {
-    return new Promise((resolve) => this.#startWaiters.push(resolve));
+  #closeTransport(code: number, reason: string): void {
+    this.#transport?.close(code, reason);
+    this.#transport = null;
   }
 
   #resolveStart(): void {
-    const waiters = this.#startWaiters;
-    this.#startWaiters = [];
-    for (const resolve of waiters) resolve();
+    for (const resolve of this.#startWaiters.splice(0)) resolve();
   }
 
   // ── plumbing ──────────────────────────────────────────────────────────────────────────────
 
   /** Sends a client event on the current transport; `null` when there is none or it refused. */
   #send(event: ClientEvent): string | null {
-    const transport = this.#transport;
-    if (!transport) return null;
     try {
-      const id = transport.send(event);
-      if (this.#config.debug) this.#log('→', event.type, event.type === 'session.update' ? event.session : '');
+      const id = this.#transport?.send(event) ?? null;
+      this.#log('→', event);
       return id;
     } catch (error) {
       this.#log('send failed', event.type, error);
@@ -1290,34 +997,49 @@ export class RealtimeSession {
     }
   }
 
+  #emitError(error: RealtimeVoiceError): void {
+    this.#log('error', error.code, error.message);
+    this.#emit('error', error);
+  }
+
   #log(...args: unknown[]): void {
-    if (!this.#config.debug) return;
-    const logger = this.#deps.logger ?? ((...a: unknown[]) => console.debug(...a));
-    logger('[realtime-voice]', ...args.map(describe));
+    if (this.#config.debug) (this.#deps.logger ?? console.debug)('[realtime-voice]', ...args.map(describe));
   }
 
   #now(): number {
     return (this.#deps.now ?? Date.now)();
   }
 
-  #random = (): number => (this.#deps.random ?? Math.random)();
-
-  #setTimer(callback: () => void, ms: number): unknown {
-    return this.#deps.setTimeout ? this.#deps.setTimeout(callback, ms) : setTimeout(callback, ms);
+  /** A timer of the current connection: `#connectionLost` and teardown clear them all. */
+  #after(ms: number, callback: (value?: unknown) => void): unknown {
+    const handle = (this.#deps.setTimeout ?? setTimeout)(() => {
+      this.#timers.delete(handle);
+      callback();
+    }, ms);
+    this.#timers.add(handle);
+    return handle;
   }
 
-  #clearTimer(handle: unknown): void {
-    if (handle === null || handle === undefined) return;
-    if (this.#deps.clearTimeout) this.#deps.clearTimeout(handle);
-    else clearTimeout(handle as ReturnType<typeof setTimeout>);
+  /**
+   * The stall watchdog: while a response is requested or running, a server that sends nothing for
+   * `stallTimeoutMs` is treated as a dropped connection (`disconnected` with code 4000, then a
+   * reconnect, or a fatal `connection_lost` when reconnecting is off). Every frame re-arms it.
+   */
+  #watchStall(): void {
+    this.#cancel(this.#stallTimer);
+    const ms = this.#deps.stallTimeoutMs ?? STALL_TIMEOUT_MS;
+    const waiting = () => this.#ready && (this.#pendingCreateId !== null || this.#activeResponseId !== null);
+    this.#stallTimer =
+      ms > 0 && waiting()
+        ? this.#after(ms, () => {
+            if (!waiting()) return;
+            this.#closeTransport(4000, 'server stalled');
+            this.#onClose({ code: 4000, reason: `The server sent nothing for ${ms} ms during a response.`, initiatedByClient: true });
+          })
+        : null;
   }
 
-  #newItemId(): string {
-    // ≤ 32 characters, as the API requires of client-chosen ids; not from the injectable
-    // `random` (a test's constant would make every id equal).
-    const bytes = crypto.getRandomValues(new Uint8Array(18));
-    let id = 'item_rv';
-    for (const byte of bytes) id += (byte % 36).toString(36);
-    return id;
+  #cancel(handle: unknown): void {
+    if (this.#timers.delete(handle)) (this.#deps.clearTimeout ?? clearTimeout)(handle as number);
   }
 }

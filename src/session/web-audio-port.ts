@@ -11,20 +11,26 @@ class WebAudioPort implements AudioPort {
   readonly #engine: AudioEngine;
   /** What the last clear reported for the item being heard: the most exact heard time. */
   #lastClear: { itemId: string; heardMs: number | null } | null = null;
+  /**
+   * The session's handlers, dropped on close: Chromium keeps a closed context that ran a worklet
+   * reachable, with its nodes and their handlers, which must not keep the session and element.
+   */
+  #handlers: AudioPortHandlers | null;
 
   constructor(options: AudioPortOptions, handlers: AudioPortHandlers, extras: WebAudioPortExtras) {
+    this.#handlers = handlers;
     let engine: AudioEngine | null = null;
     const engineOptions: AudioEngineOptions = {
       ...extras,
       muted: options.muted,
       // 'silence' (the engine's default): muted, the server's VAD still sees the turn end.
       onFrame: (pcm, level) => {
-        handlers.frame(pcm);
-        handlers.level({ input: level, output: engine?.outputLevel ?? 0 });
+        this.#handlers?.frame(pcm);
+        this.#handlers?.level({ input: level, output: engine?.outputLevel ?? 0 });
       },
-      onError: (error) => handlers.error(error),
-      onBlocked: (blocked) => handlers.blocked(blocked),
-      onPlayback: (playing) => handlers.playback(playing),
+      onError: (error) => this.#handlers?.error(error),
+      onBlocked: (blocked) => this.#handlers?.blocked(blocked),
+      onPlayback: (playing) => this.#handlers?.playback(playing),
     };
     if (options.workletUrl !== undefined) engineOptions.workletUrl = options.workletUrl;
     engine = new AudioEngine(engineOptions);
@@ -70,6 +76,7 @@ class WebAudioPort implements AudioPort {
   }
 
   close(): Promise<void> {
+    this.#handlers = null;
     return this.#engine.close();
   }
 }

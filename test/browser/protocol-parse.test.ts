@@ -105,27 +105,27 @@ describe('parseServerEvent: malformed input is a typed error, never a throw', ()
     }
   });
 
-  it('wrong field types → invalid_field naming the event type and the field', () => {
+  it('wrong types of the fields the session reads → invalid_field naming the event type and the field', () => {
     const cases: [string, Record<string, unknown>, string][] = [
       ['response.output_audio.delta', { delta: 5 }, 'delta'],
       ['response.output_audio.delta', { delta: undefined }, 'delta'],
       ['response.output_audio.delta', { content_index: '0' }, 'content_index'],
       ['response.output_audio.done', { response_id: null }, 'response_id'],
-      ['input_audio_buffer.speech_started', { audio_start_ms: '1000' }, 'audio_start_ms'],
+      ['conversation.item.input_audio_transcription.delta', { item_id: 7 }, 'item_id'],
       ['conversation.item.added', { item: { type: 'message' } }, 'item.id'],
       ['conversation.item.added', { item: 'item_1' }, 'item'],
       ['conversation.item.done', { item: { id: 'i', type: 'message', content: [{ text: 'x' }] } }, 'item.content[0].type'],
       ['response.done', { response: { id: 'r', status: 3 } }, 'response.status'],
       ['response.done', { response: { id: 'r', status: 'completed', output: [{ id: 1, type: 'message' }] } }, 'response.output[0].id'],
-      ['rate_limits.updated', { rate_limits: [{ name: 'tokens', limit: 1, remaining: '1', reset_seconds: 1 }] }, 'rate_limits[0].remaining'],
-      ['rate_limits.updated', { rate_limits: {} }, 'rate_limits'],
+      ['response.output_item.added', { item: { id: 'i', type: 'function_call', call_id: 5 } }, 'item.call_id'],
+      ['response.output_text.delta', { delta: null }, 'delta'],
       ['error', { error: { type: 'server_error' } }, 'error.message'],
       ['error', { error: { type: 'server_error', message: 'm', code: 7 } }, 'error.code'],
       ['session.created', { session: [] }, 'session'],
       ['session.created', { event_id: 7 }, 'event_id'],
       ['response.function_call_arguments.done', { arguments: { id: 1 } }, 'arguments'],
       ['conversation.item.input_audio_transcription.completed', { transcript: null }, 'transcript'],
-      ['response.content_part.added', { part: { type: 'audio', transcript: 1 } }, 'part.transcript'],
+      ['conversation.item.added', { item: { id: 'i', type: 'message', content: [{ type: 'input_audio', transcript: 1 }] } }, 'item.content[0].transcript'],
     ];
     for (const [type, patch, field] of cases) {
       const frame = { ...GA_SAMPLES[type], ...patch };
@@ -135,6 +135,12 @@ describe('parseServerEvent: malformed input is a typed error, never a throw', ()
       expect(e.field).to.equal(field);
       expect(e.message).to.contain(field);
     }
+  });
+
+  it('fields the session does not read pass through unchecked', () => {
+    const event = ok(parseServerEvent({ ...GA_SAMPLES['rate_limits.updated'], rate_limits: {} }));
+    expect(event.known).to.equal(true);
+    expect(ok(parseServerEvent({ ...GA_SAMPLES['input_audio_buffer.speech_started'], audio_start_ms: '1000' })).known).to.equal(true);
   });
 
   it('an alias with wrong fields reports the GA type', () => {
