@@ -26,10 +26,11 @@ function sizeReport() {
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const banner = `/*! realtime-voice ${pkg.version} | MIT */`;
-const bundlePlugins = () => [
+// A classic script must keep its top-level `var RealtimeVoice`: terser's module mode drops it.
+const bundlePlugins = (module = true) => [
   nodeResolve(),
   typescript({ tsconfig: './tsconfig.json', declaration: false, declarationMap: false, outDir: 'dist', rootDir: 'src', sourceMap: false }),
-  terser({ ecma: 2020, module: true, compress: { passes: 2 }, format: { comments: /^!/ } }),
+  terser({ ecma: 2020, module, compress: { passes: 2 }, format: { comments: /^!/ } }),
   sizeReport(),
 ];
 
@@ -42,7 +43,7 @@ export default [
   {
     input: 'src/index.ts',
     output: { file: 'dist/realtime-voice.iife.js', format: 'iife', name: 'RealtimeVoice', banner },
-    plugins: bundlePlugins(),
+    plugins: bundlePlugins(false),
   },
   {
     // npm build: one module per source file, lit left as a dependency.

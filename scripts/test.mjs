@@ -52,7 +52,7 @@ if (!only) {
   await check('build worklets', 'node', ['scripts/build-worklets.mjs']);
   await check('type-check', bin('tsc'), ['-p', 'tsconfig.check.json']);
   await check('lint', bin('eslint'), ['.', '--max-warnings=0']);
-  await check('build', bin('rollup'), ['-c', '--silent']);
+  await check('build', 'npm', ['run', '--silent', 'build']);
 }
 
 if (!only || only === 'node') {
