@@ -87,13 +87,6 @@ const tables: Record<string, string[]> = {
     'Vous', 'Agent', 'Touchez pour activer le son', 'Réessayer', 'Continuer',
     'La session est terminée.', 'L’accès au micro a été refusé.', 'Aucun micro trouvé.', 'Connexion impossible.', 'Ce navigateur n’est pas pris en charge.', 'Une erreur est survenue.',
   ],
-  es: [
-    'Habla con nosotros',
-    'Listo', 'Conectando…', 'Escuchando', 'Pensando…', 'Hablando', 'Reconectando…', 'Error',
-    'Iniciar', 'Finalizar', 'Silenciar', 'Mantén pulsado para hablar', 'Cerrar', 'Enviar', 'Escribe un mensaje', 'Conversación',
-    'Tú', 'Agente', 'Toca para activar el audio', 'Reintentar', 'Continuar',
-    'La sesión ha terminado.', 'Se denegó el acceso al micrófono.', 'No se encontró ningún micrófono.', 'No se pudo conectar.', 'Este navegador no es compatible.', 'Algo salió mal.',
-  ],
 };
 
 const primary = (tag: string | undefined) => (tag ?? '').split('-')[0]!.toLowerCase();

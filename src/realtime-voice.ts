@@ -296,6 +296,9 @@ export class RealtimeVoiceElement extends LitElement {
     const t = String(text ?? '').trim();
     if (!t) return;
     if (!this.#active()) void this.start();
+    // Properties set in the same task (`el.tools = …; el.sendText(…)`) reach the session in Lit's
+    // next update, after this turn: hand them over first so the reply can use them.
+    else if (this.isUpdatePending) this.#session?.updateConfig(this.#config());
     this.#session?.sendText(t);
   }
 

@@ -61,7 +61,7 @@ export function normalizeTokenResponse(raw: unknown, now: number): ResolvedToken
   const token = typeof value === 'string' ? value.trim() : '';
   const problem = tokenProblem(token);
   if (problem === 'insecure_api_key') {
-    throw new RealtimeVoiceError(problem, 'Refused an API key (sk-…): return a client secret (ek_…) from your backend.', true);
+    throw new RealtimeVoiceError(problem, 'Refused an sk- API key: return an ek_ client secret.', true);
   }
   if (problem) throw invalid('The token response has no usable "value".');
   // `expires_at` is Unix seconds; tolerate hosts that send milliseconds.
@@ -113,7 +113,7 @@ export class TokenSource {
    */
   async get(signal: AbortSignal): Promise<ResolvedToken> {
     const { getToken, tokenUrl, now = Date.now, reuseMarginMs = TOKEN_REUSE_MARGIN_MS } = this.#options;
-    if (!getToken && !tokenUrl) throw fetchFailed('No token source: set "token-url" (or "getToken").');
+    if (!getToken && !tokenUrl) throw fetchFailed('No token-url or getToken.');
     // Only `tokenUrl` tokens that say when they expire are cached (`getToken` is asked every time).
     const cached = this.#cached;
     if (cached && cached.expiresAt! - reuseMarginMs > now()) return cached;

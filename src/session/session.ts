@@ -495,7 +495,7 @@ export class RealtimeSession {
     const willReconnect = !expired && this.#config.reconnectAttempts > 0 && !FATAL_CLOSE_CODES.includes(code);
     this.#emit('disconnected', { code, reason, willReconnect });
     if (willReconnect) this.#reconnect();
-    else if (expired) this.#fail(new RealtimeVoiceError('session_expired', 'The session reached its time limit. Start again to continue.', true));
+    else if (expired) this.#fail(new RealtimeVoiceError('session_expired', 'The session reached its time limit.', true));
     else this.#fail(lostError(code));
   }
 
@@ -531,9 +531,10 @@ export class RealtimeSession {
     const replay = this.#conversation.replayEvents(new Set(outbox));
     for (const event of replay) this.#send(event);
     for (const id of outbox) this.#deliverText(id);
-    if (outbox.length || this.#resumeReply || replay.at(-1)?.item.role === 'user') {
+    const resume = this.#resumeReply;
+    this.#resumeReply = false;
+    if (outbox.length || replay.at(-1)?.item.role === 'user' || (resume && replay.length)) {
       // Queued text, a user turn the lost connection never answered, or a reply it cut short.
-      this.#resumeReply = false;
       this.#requestResponse();
     } else if (!replay.length && this.#config.greeting) {
       this.#requestResponse({ instructions: `Greet the user by saying exactly this, and nothing else: "${this.#config.greeting}"` });
@@ -916,7 +917,7 @@ export class RealtimeSession {
     if (this.#blocked === blocked) return;
     this.#blocked = blocked;
     this.#emit('audioBlocked', blocked);
-    if (blocked) this.#emitError(new RealtimeVoiceError('audio_blocked', 'The browser blocks audio until the page is tapped.', false));
+    if (blocked) this.#emitError(new RealtimeVoiceError('audio_blocked', 'Audio is blocked until a tap.', false));
   }
 
   // ── errors and teardown ───────────────────────────────────────────────────────────────────
@@ -1034,7 +1035,7 @@ export class RealtimeSession {
         ? this.#after(ms, () => {
             if (!waiting()) return;
             this.#closeTransport(4000, 'server stalled');
-            this.#onClose({ code: 4000, reason: `The server sent nothing for ${ms} ms during a response.`, initiatedByClient: true });
+            this.#onClose({ code: 4000, reason: `server silent for ${ms} ms`, initiatedByClient: true });
           })
         : null;
   }

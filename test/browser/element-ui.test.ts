@@ -450,12 +450,12 @@ describe('<realtime-voice> UI and events', () => {
     });
 
     it('offers Continue (localised) when the session expired', async () => {
-      const { el, s } = await inCall(html`<realtime-voice language="es"></realtime-voice>`);
+      const { el, s } = await inCall(html`<realtime-voice language="fr"></realtime-voice>`);
       s.cb.error(new RealtimeVoiceError('session_expired', 'expired', true));
       s.set('error');
       await el.updateComplete;
-      expect(part(el, 'error')!.textContent).to.contain('La sesión ha terminado.');
-      expect(part(el, 'retry-button')!.textContent!.trim()).to.equal('Continuar');
+      expect(part(el, 'error')!.textContent).to.contain('La session est terminée.');
+      expect(part(el, 'retry-button')!.textContent!.trim()).to.equal('Continuer');
     });
   });
 
