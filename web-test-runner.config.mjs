@@ -1,12 +1,15 @@
 // Browser tests in Debian's Chromium. Groups exist because Chromium's media flags are per browser:
 // `default` has a fake mic (beep) and autoplay; `speech` feeds the mic from a WAV of real speech;
-// `no-media` and `no-autoplay` launch without those flags to test the failure paths.
+// `no-media` and `no-autoplay` launch without those flags to test the failure paths (no-media has
+// no microphone at all: NotFoundError); `mic-denied` has the fake device but no fake permission
+// UI, so the permission request is refused (NotAllowedError).
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { defaultReporter } from '@web/test-runner';
 import { realtimeServerPlugin } from './test/wtr-plugins.mjs';
+import { hardeningPlugin } from './test/wtr-hardening.mjs';
 import { summaryReporter } from './test/wtr-reporter.mjs';
 
 const executablePath =
@@ -38,11 +41,15 @@ const hasTests = (/** @type {string} */ dir) =>
 export default {
   nodeResolve: true,
   concurrency: 1,
+  // One browser (group) at a time: the groups share the local Realtime server, whose faults,
+  // scenario and `reset` are global, and real-time audio on 2 cores glitches under a second
+  // browser's load.
+  concurrentBrowsers: 1,
   testFramework: { config: { timeout: 20000 } },
   browserStartTimeout: 60000,
   testsStartTimeout: 60000,
   testsFinishTimeout: 300000,
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)) }), realtimeServerPlugin()],
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)) }), realtimeServerPlugin(), hardeningPlugin()],
   reporters: [defaultReporter({ reportTestResults: true, reportTestProgress: false }), summaryReporter()],
   groups: [
     { name: 'main', files: 'test/browser/**/*.test.ts', browsers: [chrome([...fakeMedia, ...autoplay])] },
@@ -52,6 +59,7 @@ export default {
       browsers: [chrome([...fakeMedia, ...autoplay, `--use-file-for-fake-audio-capture=${speechWav}%noloop`])],
     },
     { name: 'no-media', files: 'test/browser-no-media/**/*.test.ts', browsers: [chrome([...autoplay])] },
+    { name: 'mic-denied', files: 'test/browser-mic-denied/**/*.test.ts', browsers: [chrome(['--use-fake-device-for-media-stream', ...autoplay])] },
     { name: 'no-autoplay', files: 'test/browser-no-autoplay/**/*.test.ts', browsers: [chrome([...fakeMedia])] },
   ]
     .filter((g) => hasTests(g.files.split('/**')[0]))
