@@ -1,0 +1,39 @@
+// Acceptance (issue 5): Chromium without the fake-media flags has no microphone at all here
+// (getUserMedia → NotFoundError), so starting a call is `mic_unavailable` — provoked for real,
+// against the local Realtime server. The connection opened in parallel must be closed again.
+import { expect } from '@open-wc/testing';
+import { resolveStrings } from '../../src/i18n.js';
+import { cleanup, click, instrument, localServer, mount, part, printFrameTotals, waitFor, waitForServer } from '../browser-support/e2e.js';
+
+describe('e2e: no microphone', function () {
+  this.timeout(30000);
+
+  before(async function () {
+    if (!(await localServer()).url) this.skip();
+  });
+  afterEach(cleanup);
+  after(() => printFrameTotals('e2e-no-mic'));
+
+  it('mic_unavailable: a fatal error, nothing left open, accessible, and a retry fails the same way', async () => {
+    const probe = instrument();
+    const { el, log } = await mount({ attrs: { variant: 'floating' }, props: { muted: false } });
+    click(el, 'launcher');
+    await waitFor(() => el.status === 'error', 'status error');
+    const errors = log.details<{ code: string; fatal: boolean; message: string }>('rv-error');
+    expect(errors.map((e) => [e.code, e.fatal])).to.deep.equal([['mic_unavailable', true]]);
+    await el.updateComplete;
+    expect(part(el, 'error')!.textContent).to.contain(resolveStrings('en').noMic);
+    await expect(el).to.be.accessible();
+    // Nothing stays open: no live track, closed contexts, and the server session (if the socket
+    // beat the microphone) is closed.
+    await waitFor(() => probe.contexts.length > 0 && probe.contexts.every((c) => c.state === 'closed'), 'audio context closed');
+    expect(probe.streams).to.deep.equal([]);
+    await waitForServer((all) => all.every((s) => !s.open), 'no server session left open');
+    await waitFor(() => probe.sockets.every((s) => s.readyState === WebSocket.CLOSED), 'sockets closed');
+    click(el, 'retry-button');
+    await waitFor(() => log.errors.length === 2, 'the retry failed too');
+    expect(log.errors).to.deep.equal(['mic_unavailable', 'mic_unavailable']);
+    await waitFor(() => el.status === 'error', 'status error again');
+    await waitForServer((all) => all.every((s) => !s.open), 'no server session left open after the retry');
+  });
+});
