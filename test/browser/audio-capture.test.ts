@@ -40,6 +40,9 @@ function spyOnMicrophone(): { streams: MediaStream[]; restore: () => void } {
 
 describe('capture (real time, fake microphone)', function () {
   this.timeout(20000);
+  // Real-time audio: a render thread starved by a loaded CI machine skips quanta, which these
+  // sample-exact checks see as a glitch. One retry separates that from a real regression.
+  this.retries(1);
 
   it('delivers 20 ms PCM16 frames at 24 kHz with level and capture time; mutes; closes everything', async () => {
     const ctx = new AudioContext();

@@ -130,6 +130,9 @@ async function newContext(sampleRate?: number): Promise<AudioContext> {
 
 describe('player (real time)', function () {
   this.timeout(20000);
+  // Real-time audio: a render thread starved by a loaded CI machine skips quanta, which these
+  // sample-exact checks see as a glitch. One retry separates that from a real regression.
+  this.retries(1);
   let ctx: AudioContext;
   let player: AudioPlayer | null = null;
   let playback: boolean[] = [];
