@@ -320,7 +320,10 @@ describe('player (real time)', function () {
       runs.push({ toSpeaker: speakerTime(ctx, first) - pushedAt, toRender: (first - ctAtPush) * 1000 });
     }
     for (const r of runs) {
-      expect(r.toRender).to.be.within(-1, 20 + 2 * ctx.baseLatency * 1000 + 15);
+      // The main thread's currentTime is only refreshed per render callback and can be a couple
+      // of callbacks stale on a loaded machine, so the lower bound allows that much; the upper
+      // bound is the claim (pre-roll + callbacks).
+      expect(r.toRender).to.be.within(-25, 20 + 2 * ctx.baseLatency * 1000 + 15);
       expect(r.toSpeaker).to.be.within(ctx.outputLatency * 1000 - 5, 20 + latencyMs(ctx) + 25);
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
