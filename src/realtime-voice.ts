@@ -251,7 +251,7 @@ export class RealtimeVoiceElement extends LitElement {
   #talking = false;
   #said = '';
   #level = 0;
-  #raf = 0;
+  #paintTimer = 0;
   #follow = true;
   #s!: RealtimeVoiceStrings;
   #lang!: string;
@@ -314,8 +314,8 @@ export class RealtimeVoiceElement extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    cancelAnimationFrame(this.#raf);
-    this.#raf = 0;
+    clearTimeout(this.#paintTimer);
+    this.#paintTimer = 0;
     // A move (remove + insert in one task) keeps the call; a removal ends it and frees everything.
     queueMicrotask(() => {
       if (!this.isConnected) this.stop();
@@ -457,7 +457,7 @@ export class RealtimeVoiceElement extends LitElement {
   }
 
   #paint = () => {
-    this.#raf = 0;
+    this.#paintTimer = 0;
     this.#find('.w')?.style.setProperty('--_lvl', this.#level.toFixed(2));
   };
 
@@ -505,7 +505,9 @@ export class RealtimeVoiceElement extends LitElement {
     serverEvent: (event) => this.#fire(RealtimeVoiceServerEvent)({ event }),
     level: ({ input, output }) => {
       this.#level = Math.min(1, Math.max(0, input || 0, output || 0));
-      this.#raf ||= requestAnimationFrame(this.#paint);
+      // Levels come ~100 times a second; restyling that often cost more main-thread time than the
+      // whole call (BENCHMARKS.md figure 7). 20 updates a second still look fluid.
+      this.#paintTimer ||= setTimeout(this.#paint, 50) as unknown as number;
     },
     audioBlocked: (blocked) => {
       this.#audioBlocked = blocked;

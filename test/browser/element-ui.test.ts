@@ -1,7 +1,7 @@
 // The element driven through its session seam: a fake session records what the element asks of
 // it and calls the element's SessionCallbacks the way RealtimeSession does. The UI, events,
 // keyboard/focus, aria and teardown are checked here; the real session is tested end to end elsewhere.
-import { fixture, html, expect, oneEvent, nextFrame } from '@open-wc/testing';
+import { fixture, html, expect, oneEvent, nextFrame, aTimeout } from '@open-wc/testing';
 import { sendKeys, emulateMedia } from '@web/test-runner-commands';
 import '../../src/index.js';
 import {
@@ -460,30 +460,45 @@ describe('<realtime-voice> UI and events', () => {
   });
 
   describe('audio level', () => {
-    it('drives a CSS custom property once per animation frame and resets when idle', async () => {
+    it('drives a CSS custom property at most 20 times a second and resets when idle', async () => {
       const { el, s } = await inCall();
       const wrap = part(el, 'panel')!.parentElement!;
+      const lvl = () => wrap.style.getPropertyValue('--_lvl');
       s.cb.level({ input: 0.2, output: 0 });
       s.cb.level({ input: 0.1, output: 0.5 });
-      expect(wrap.style.getPropertyValue('--_lvl')).to.equal('');
-      await nextFrame();
-      expect(wrap.style.getPropertyValue('--_lvl')).to.equal('0.50');
+      expect(lvl()).to.equal('');
+      await aTimeout(25);
+      expect(lvl(), 'not before 50 ms').to.equal('');
+      await aTimeout(50);
+      expect(lvl()).to.equal('0.50');
+      // The launcher's ring and the header's dot follow it through opacity and transform only.
+      expect(getComputedStyle(part(el, 'launcher')!, '::after').opacity).to.equal('0.5');
+      await aTimeout(60); // the dot's 50 ms transition
+      expect(getComputedStyle(part(el, 'level')!).transform).to.equal('matrix(1.5, 0, 0, 1.5, 0, 0)');
+      // Many levels within one 50 ms window make one update, with the latest value.
+      let writes = 0;
+      const observer = new MutationObserver((records) => (writes += records.length));
+      observer.observe(wrap, { attributes: true, attributeFilter: ['style'] });
+      for (let i = 0; i < 20; i++) s.cb.level({ input: i / 20, output: 0 });
       s.cb.level({ input: 7, output: NaN });
-      await nextFrame();
-      expect(wrap.style.getPropertyValue('--_lvl')).to.equal('1.00');
+      await aTimeout(75);
+      expect(lvl()).to.equal('1.00');
+      expect(writes).to.equal(1);
+      observer.disconnect();
       s.stop();
-      await nextFrame();
-      expect(wrap.style.getPropertyValue('--_lvl')).to.equal('0.00');
+      await aTimeout(75);
+      expect(lvl()).to.equal('0.00');
     });
 
     it('does not animate the level under prefers-reduced-motion', async () => {
       await emulateMedia({ reducedMotion: 'reduce' });
       const { el, s } = await inCall();
       s.cb.level({ input: 1, output: 0 });
-      await nextFrame();
+      await aTimeout(75);
       const level = getComputedStyle(part(el, 'level')!);
       expect(level.transform).to.equal('none');
       expect(Number(level.opacity)).to.equal(1);
+      expect(getComputedStyle(part(el, 'launcher')!, '::after').display, 'no pulsing ring').to.equal('none');
     });
   });
 
