@@ -10,9 +10,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -29,7 +28,6 @@ const ORDERS = { 4217: { orderId: '4217', status: 'shipped', item: 'Alpine 2 ten
 /** @type {import('node:http').Server} */ let web;
 /** @type {string} */ let origin;
 /** @type {import('playwright-core').Browser} */ let browser;
-/** @type {string} */ let scratch;
 /** @type {Record<string, string>} */ const bundles = {};
 
 /** An esbuild plugin that compiles .vue files the way @vitejs/plugin-vue does. */
@@ -129,25 +127,7 @@ before(async () => {
   origin = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (web.address()).port}`;
 
   // A silent microphone: the fake device's beeps would count as speech and interrupt the agent.
-  scratch = mkdtempSync(join(tmpdir(), 'rv-recipes-'));
-  const rate = 16000;
-  const data = Buffer.alloc(rate * 2 * 2);
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(rate, 24);
-  header.writeUInt32LE(rate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(data.length, 40);
-  const wav = join(scratch, 'silence.wav');
-  writeFileSync(wav, Buffer.concat([header, data]));
-  browser = await launchChromium({ args: [`--use-file-for-fake-audio-capture=${wav}`] });
+  browser = await launchChromium({ silentMic: true });
 });
 
 after(async () => {
@@ -155,7 +135,6 @@ after(async () => {
   web?.closeAllConnections();
   await new Promise((resolve) => (web ? web.close(() => resolve(undefined)) : resolve(undefined)));
   await sim?.close();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
 /**

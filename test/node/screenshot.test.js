@@ -36,26 +36,6 @@ function pngSize(png) {
   return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
 }
 
-/** A WAV of silence for the fake microphone (its default beeps would count as speech). @param {string} file */
-function writeSilence(file) {
-  const rate = 16000;
-  const data = Buffer.alloc(rate * 2 * 2);
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0);
-  h.writeUInt32LE(36 + data.length, 4);
-  h.write('WAVEfmt ', 8);
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(rate, 24);
-  h.writeUInt32LE(rate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36);
-  h.writeUInt32LE(data.length, 40);
-  writeFileSync(file, Buffer.concat([h, data]));
-}
-
 test('screenshot of the demo page after a conversation (docs/screenshot.png)', { timeout: 120_000, skip: !executablePath && 'Chromium not found' }, async () => {
   if (!existsSync(join(root, 'dist/realtime-voice.js'))) {
     const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
@@ -70,9 +50,8 @@ test('screenshot of the demo page after a conversation (docs/screenshot.png)', {
   let log = '';
   demo.stdout.on('data', (d) => (log += d));
   demo.stderr.on('data', (d) => (log += d));
-  const wav = join(scratch, 'silence.wav');
-  writeSilence(wav);
-  const browser = await launchChromium({ args: [`--use-file-for-fake-audio-capture=${wav}`] });
+  // A silent microphone: the fake device's beeps would count as speech.
+  const browser = await launchChromium({ silentMic: true });
   try {
     await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the demo did not start:\n${log}`)), 30_000);
