@@ -23,10 +23,12 @@ await bundle.close();
 const { code, map } = output[0];
 
 /** Minified text per source module. */
+/** @type {Map<string, string>} */
 const bySource = new Map();
 const lines = code.split('\n');
+/** @type {import('source-map-js').MappingItem[]} */
 const mappings = [];
-new SourceMapConsumer(map).eachMapping((m) => mappings.push(m));
+new SourceMapConsumer(/** @type {any} */ (map)).eachMapping((m) => mappings.push(m));
 mappings.sort((a, b) => a.generatedLine - b.generatedLine || a.generatedColumn - b.generatedColumn);
 mappings.forEach((m, i) => {
   const next = mappings[i + 1];
@@ -36,7 +38,7 @@ mappings.forEach((m, i) => {
   bySource.set(source, (bySource.get(source) ?? '') + line.slice(m.generatedColumn, end));
 });
 
-const gzip = (text) => gzipSync(text, { level: 9 }).length;
+const gzip = (/** @type {string} */ text) => gzipSync(text, { level: 9 }).length;
 const total = gzip(code);
 const rows = [...bySource].map(([source, text]) => ({ source, min: text.length, gz: gzip(text) }));
 const isolated = rows.reduce((sum, r) => sum + r.gz, 0);

@@ -71,18 +71,6 @@ export interface SessionDeps {
   logger?: (...args: unknown[]) => void;
 }
 
-/** Counters for diagnostics and tests. */
-export interface SessionStats {
-  /** Server frames that could not be parsed (logged, ignored). */
-  malformedFrames: number;
-  /** Audio/text deltas of cancelled responses or truncated items that were dropped. */
-  droppedDeltas: number;
-  /** Microphone frames not sent (not connected, muted, push-to-talk released, back-pressure). */
-  droppedFrames: number;
-  /** Connections opened (first connect plus reconnects). */
-  connections: number;
-}
-
 /** Tool calls that take longer are answered with an error output (and `tool_failed`). */
 export const DEFAULT_TOOL_TIMEOUT_MS = 30_000;
 /** `input_audio_buffer.commit` needs ≥ ~100 ms of audio (PROTOCOL.md §0.9): 100 ms at 48 kB/s. */
@@ -158,7 +146,6 @@ export class RealtimeSession {
   #deps: SessionDeps;
   #tokens: TokenSource;
   #conversation = new Conversation((update) => this.#emit('transcript', update));
-  #stats: SessionStats = { malformedFrames: 0, droppedDeltas: 0, droppedFrames: 0, connections: 0 };
 
   #status: SessionStatus = 'idle';
   /** True from `start()` until teardown: the session wants to be connected. */
@@ -177,7 +164,6 @@ export class RealtimeSession {
   #stallTimer: unknown = null;
   #startWaiters: (() => void)[] = [];
   #stopPromise: Promise<void> | null = null;
-  #sessionInfo = { sessionId: '', model: '' };
   #blocked = false;
   /** When the microphone was muted (`-Infinity`: from the start), for the silence tail. */
   #mutedAt: number | null = null;
@@ -233,21 +219,6 @@ export class RealtimeSession {
     return this.#conversation.items;
   }
 
-  /** The server's session id and model of the current (or last) connection. */
-  get sessionInfo(): { readonly sessionId: string; readonly model: string } {
-    return { ...this.#sessionInfo };
-  }
-
-  /** Diagnostic counters. */
-  get stats(): Readonly<SessionStats> {
-    return { ...this.#stats };
-  }
-
-  /** The configuration in effect (a copy). */
-  get config(): Readonly<SessionConfig> {
-    return { ...this.#config };
-  }
-
   /**
    * Connects and opens the microphone. Call it from a user gesture: the audio engine is created
    * synchronously, before the first `await`, so its `AudioContext` may start. Resolves once
@@ -281,9 +252,7 @@ export class RealtimeSession {
         audio = factory(
           { workletUrl: this.#config.workletUrl, muted: this.#config.muted, debug: this.#config.debug },
           {
-            frame: ifCurrent((pcm: ArrayBuffer) => {
-              if (!this.#sendFrame(pcm)) this.#stats.droppedFrames++;
-            }),
+            frame: ifCurrent((pcm: ArrayBuffer) => this.#sendFrame(pcm)),
             level: ifCurrent((levels: { input: number; output: number }) => this.#emit('level', levels)),
             playback: ifCurrent(() => this.#updatePhase()),
             blocked: ifCurrent((blocked: boolean) => this.#setBlocked(blocked)),
@@ -420,7 +389,6 @@ export class RealtimeSession {
       return this.#attemptFailed(this.#asVoiceError(error, 'unsupported_browser'));
     }
     this.#transport = transport;
-    this.#stats.connections++;
     const { url = this.#config.url, model = this.#config.model } = token;
     const timeoutMs = this.#deps.connectTimeoutMs ?? 15_000;
     const current = () => epoch === this.#epoch && this.#transport === transport;
@@ -525,7 +493,6 @@ export class RealtimeSession {
     this.#ready = true;
     this.#attempt = 0;
     this.#cancel(this.#readyTimer);
-    this.#sessionInfo = { sessionId: session.id ?? '', model: session.model ?? this.#config.model };
     this.#sendSessionUpdate();
     const outbox = this.#outbox.splice(0);
     const replay = this.#conversation.replayEvents(new Set(outbox));
@@ -539,7 +506,7 @@ export class RealtimeSession {
     } else if (!replay.length && this.#config.greeting) {
       this.#requestResponse({ instructions: `Greet the user by saying exactly this, and nothing else: "${this.#config.greeting}"` });
     }
-    this.#emit('connected', { ...this.#sessionInfo });
+    this.#emit('connected', { sessionId: session.id ?? '', model: session.model ?? this.#config.model });
     this.#resolveStart();
   }
 
@@ -553,11 +520,7 @@ export class RealtimeSession {
   // ── server events ─────────────────────────────────────────────────────────────────────────
 
   #onMessage(result: ParseResult): void {
-    if (!result.ok) {
-      this.#stats.malformedFrames++;
-      this.#log('bad frame:', result.error.message);
-      return;
-    }
+    if (!result.ok) return this.#log('bad frame:', result.error.message);
     const event = result.event;
     this.#emit('serverEvent', event);
     if (event.known === false) return;
@@ -620,7 +583,7 @@ export class RealtimeSession {
         return;
       case 'response.output_audio_transcript.delta':
       case 'response.output_text.delta':
-        if (this.#dropDelta(event)) return;
+        if (this.#isDropped(event)) return;
         conversation.add(event.item_id, 'assistant');
         if (event.type === 'response.output_text.delta') this.#streaming = true;
         return conversation.append(event.item_id, event.delta);
@@ -707,12 +670,9 @@ export class RealtimeSession {
 
   #onAudioDelta(event: OutputAudioDeltaEvent): void {
     const { response_id: responseId, item_id: itemId, content_index: contentIndex } = event;
-    if (this.#dropDelta(event)) return;
+    if (this.#isDropped(event)) return;
     const pcm = decodeBase64(event.delta);
-    if (!pcm) {
-      this.#stats.malformedFrames++;
-      return;
-    }
+    if (!pcm) return this.#log('bad frame: audio is not base64');
     this.#conversation.add(itemId, 'assistant');
     if (this.#lastAudio?.itemId !== itemId) this.#lastAudio = { itemId, responseId, contentIndex, bytes: 0 };
     this.#lastAudio.bytes += pcm.byteLength;
@@ -724,13 +684,6 @@ export class RealtimeSession {
   /** Whether output belongs to an interrupted response or item. */
   #isDropped({ response_id, item_id }: { response_id: string; item_id: string }): boolean {
     return this.#dropped.has(response_id) || this.#dropped.has(item_id);
-  }
-
-  /** `#isDropped`, counting the delta as dropped. */
-  #dropDelta(event: { response_id: string; item_id: string }): boolean {
-    const dropped = this.#isDropped(event);
-    if (dropped) this.#stats.droppedDeltas++;
-    return dropped;
   }
 
   // ── responses ─────────────────────────────────────────────────────────────────────────────
