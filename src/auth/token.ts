@@ -32,17 +32,14 @@ export interface TokenSourceOptions {
   now?: (() => number) | undefined;
   /** How long a token request may take before it fails with `token_fetch_failed`. */
   timeoutMs?: number | undefined;
-  /** A cached token is reused only while it has at least this long left. */
-  reuseMarginMs?: number | undefined;
 }
 
 /** Default time a token request may take. */
 export const TOKEN_TIMEOUT_MS = 10_000;
-/** Default remaining lifetime below which a cached token is refreshed. */
-export const TOKEN_REUSE_MARGIN_MS = 60_000;
+/** A cached token is reused only while it has at least this long left. */
+const REUSE_MARGIN_MS = 60_000;
 
 const fetchFailed = (message: string, cause?: unknown) => new RealtimeVoiceError('token_fetch_failed', message, true, { cause });
-const invalid = (message: string) => new RealtimeVoiceError('token_invalid', message, true);
 
 /**
  * Normalises what a host returned (GA `{value, expires_at}`, beta `{client_secret: {value,
@@ -50,24 +47,21 @@ const invalid = (message: string) => new RealtimeVoiceError('token_invalid', mes
  * {@link ResolvedToken}; throws a typed error otherwise.
  */
 export function normalizeTokenResponse(raw: unknown, now: number): ResolvedToken {
-  const response = (typeof raw === 'string' ? { value: raw } : (raw ?? {})) as TokenResponse & Record<string, unknown>;
-  const secret = response.client_secret as unknown;
-  const { value, expires_at: expiresAt } =
-    response.value !== undefined
-      ? response
-      : typeof secret === 'object' && secret
-        ? (secret as TokenResponse)
-        : { value: secret, expires_at: response.expires_at };
+  const response = (typeof raw === 'string' ? { value: raw } : (raw ?? {})) as Record<string, unknown>;
+  const secret = response.client_secret as TokenResponse | undefined;
+  // The beta shape nests value and expiry; a flattened `client_secret` is the value itself.
+  const source = response.value === undefined && typeof secret === 'object' && secret ? secret : (response as TokenResponse);
+  const value = source.value ?? secret;
   const token = typeof value === 'string' ? value.trim() : '';
   const problem = tokenProblem(token);
   if (problem === 'insecure_api_key') {
-    throw new RealtimeVoiceError(problem, 'Refused an sk- API key: return an ek_ client secret.', true);
+    throw new RealtimeVoiceError(problem, 'Refused an sk- API key: use an ek_ client secret.', true);
   }
-  if (problem) throw invalid('The token response has no usable "value".');
+  if (problem) throw new RealtimeVoiceError('token_invalid', 'No usable "value" in the token response.', true);
   // `expires_at` is Unix seconds; tolerate hosts that send milliseconds.
-  const valid = typeof expiresAt === 'number' && expiresAt > 0 && expiresAt < Infinity;
-  const expiresAtMs = valid ? (expiresAt > 1e12 ? expiresAt : expiresAt * 1000) : null;
-  if (expiresAtMs !== null && expiresAtMs <= now) throw invalid('The token has expired (check "expires_at").');
+  const expiresAt = source.expires_at!;
+  const expiresAtMs = Number.isFinite(expiresAt) && expiresAt > 0 ? (expiresAt > 1e12 ? expiresAt : expiresAt * 1000) : null;
+  if (expiresAtMs !== null && expiresAtMs <= now) throw new RealtimeVoiceError('token_invalid', 'The token has expired (check "expires_at").', true);
   const result: { -readonly [K in keyof ResolvedToken]: ResolvedToken[K] } = { value: token, expiresAt: expiresAtMs };
   for (const key of ['url', 'model'] as const) {
     const override = response[key];
@@ -75,13 +69,6 @@ export function normalizeTokenResponse(raw: unknown, now: number): ResolvedToken
   }
   return result;
 }
-
-/** Rejects with the signal's reason once it aborts (a hook may ignore its signal). */
-const aborted = (signal: AbortSignal) =>
-  new Promise<never>((_, reject) => {
-    signal.throwIfAborted();
-    signal.addEventListener('abort', () => reject(signal.reason));
-  });
 
 /**
  * Resolves a credential for each (re)connect. One instance per session; not shared (no
@@ -112,54 +99,50 @@ export class TokenSource {
    * `AbortError` when `signal` aborts.
    */
   async get(signal: AbortSignal): Promise<ResolvedToken> {
-    const { getToken, tokenUrl, now = Date.now, reuseMarginMs = TOKEN_REUSE_MARGIN_MS } = this.#options;
+    const { getToken, tokenUrl, now = Date.now } = this.#options;
     if (!getToken && !tokenUrl) throw fetchFailed('No token-url or getToken.');
-    // Only `tokenUrl` tokens that say when they expire are cached (`getToken` is asked every time).
+    // Only `tokenUrl` tokens are reused, and only those that say when they expire (a `null`
+    // expiry never passes this test).
     const cached = this.#cached;
-    if (cached && cached.expiresAt! - reuseMarginMs > now()) return cached;
-    this.#cached = null;
+    if (cached && cached.expiresAt! - REUSE_MARGIN_MS > now()) return cached;
 
     const controller = new AbortController();
+    const inner = controller.signal;
     const abort = () => controller.abort(signal.reason);
     signal.addEventListener('abort', abort);
-    if (signal.aborted) abort();
     const timer = setTimeout(() => controller.abort(), this.#options.timeoutMs ?? TOKEN_TIMEOUT_MS);
     try {
-      const request = getToken ? (async () => getToken({ signal: controller.signal }))() : this.#fetch(tokenUrl!, controller.signal);
-      const raw = await Promise.race([request, aborted(controller.signal)]);
+      const raw = await new Promise((resolve, reject) => {
+        // Settles on abort even when the hook ignores its signal; a synchronous throw rejects too.
+        inner.addEventListener('abort', () => reject(inner.reason));
+        if (signal.aborted) abort();
+        Promise.resolve(getToken ? getToken({ signal: inner }) : this.#fetch(tokenUrl!, inner)).then(resolve, reject);
+      });
       const token = normalizeTokenResponse(raw, now());
-      if (!getToken && token.expiresAt !== null) this.#cached = token;
+      if (!getToken) this.#cached = token;
       return token;
     } catch (error) {
-      if (signal.aborted || error instanceof RealtimeVoiceError) throw error;
       // The host's message is not echoed: it is theirs and might quote a credential.
-      const name = (error as Error | undefined)?.name ?? 'Error';
-      const what = getToken ? `getToken() failed (${name})` : 'The token request failed (network or CORS)';
-      throw fetchFailed(controller.signal.aborted ? 'The token request timed out.' : `${what}.`, error);
+      throw signal.aborted || error instanceof RealtimeVoiceError
+        ? error
+        : fetchFailed(inner.aborted ? 'The token request timed out.' : getToken ? 'getToken() failed.' : 'token-url unreachable (network or CORS).', error);
     } finally {
       clearTimeout(timer);
       signal.removeEventListener('abort', abort);
     }
   }
 
-  /** POSTs to the host backend (same-origin credentials, JSON) and parses its answer. */
+  /** POSTs `{}` to the host backend (as JSON, with same-origin credentials: fetch's default) and parses its answer. */
   async #fetch(url: string, signal: AbortSignal): Promise<unknown> {
     const json = 'application/json';
-    const response = await (this.#options.fetch ?? fetch)(url, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { Accept: json, 'Content-Type': json },
-      body: '{}',
-      cache: 'no-store',
-      signal,
-    });
-    if (!response.ok) throw fetchFailed(`The token endpoint answered HTTP ${response.status}.`);
+    const response = await (this.#options.fetch ?? fetch)(url, { method: 'POST', headers: { Accept: json, 'Content-Type': json }, body: '{}', signal });
+    if (!response.ok) throw fetchFailed(`token-url answered HTTP ${response.status}.`);
     const body = await response.text();
     try {
       return JSON.parse(body);
     } catch (error) {
       // A login page or an SPA fallback, most likely.
-      throw fetchFailed(`The token endpoint answered ${/^\s*</.test(body) ? 'HTML' : 'text'}, not JSON: check "token-url".`, error);
+      throw fetchFailed(`token-url answered ${/^\s*</.test(body) ? 'HTML' : 'text'}, not JSON: check "token-url".`, error);
     }
   }
 }

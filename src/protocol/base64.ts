@@ -3,73 +3,51 @@
 // where the browser has them (one C++ pass, no intermediate string); otherwise `btoa`/`atob`
 // over bounded chunks. PCM is little-endian on the wire, as typed arrays are in every browser.
 
-type NativeEncode = (this: Uint8Array) => string;
-type NativeDecode = (base64: string) => Uint8Array;
-
-const nativeEncode = (Uint8Array.prototype as { toBase64?: NativeEncode }).toBase64;
-const nativeDecode = (Uint8Array as { fromBase64?: NativeDecode }).fromBase64;
+const nativeEncode = (Uint8Array.prototype as { toBase64?: (this: Uint8Array) => string }).toBase64;
+const nativeDecode = (Uint8Array as { fromBase64?: (base64: string) => Uint8Array }).fromBase64;
 
 /** Whether this browser has native base64 on `Uint8Array` (the fast path). */
-export const hasNativeBase64 = typeof nativeEncode === 'function' && typeof nativeDecode === 'function';
-
-// 3 KiB chunks (a multiple of 3, so each chunk encodes to whole quads, no padding mid-stream),
-// copied into one reused plain array for `String.fromCharCode.apply`: measured in Chromium, that
-// is ~1.5× faster than `apply` over a typed-array view, and it never builds a per-frame array
-// (a 20 ms frame, 960 B, takes one partial chunk: one small slice). Never `fromCharCode(...bytes)`:
-// a spread walks the iterator protocol and, unchunked, overflows the stack on big frames.
-const CHUNK = 3072;
-const chunk: number[] = new Array<number>(CHUNK).fill(0);
+export const hasNativeBase64 = !!nativeEncode && !!nativeDecode;
 
 const toBytes = (data: ArrayBufferLike | ArrayBufferView): Uint8Array =>
-  data instanceof Uint8Array
-    ? data
-    : ArrayBuffer.isView(data)
-      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-      : new Uint8Array(data);
+  ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
 
-/** Base64 of `data` (`btoa` path): bounded work memory (3 KiB of char codes) besides the result. */
+/**
+ * Base64 of `data` (`btoa` path). 3 KiB chunks (a multiple of 3: whole quads, no padding
+ * mid-stream), each a view passed to `fromCharCode.apply`, so the work memory is bounded. Never
+ * `fromCharCode(...bytes)`: a spread walks the iterator protocol and overflows the stack on big frames.
+ */
 export function encodeBase64Fallback(data: ArrayBufferLike | ArrayBufferView): string {
   const bytes = toBytes(data);
-  const n = bytes.length;
   let out = '';
-  for (let i = 0; i < n; i += CHUNK) {
-    const m = Math.min(CHUNK, n - i);
-    for (let j = 0; j < m; j++) chunk[j] = bytes[i + j]!;
-    out += btoa(String.fromCharCode.apply(null, m === CHUNK ? chunk : chunk.slice(0, m)));
-  }
+  for (let i = 0; i < bytes.length; i += 3072) out += btoa(String.fromCharCode.apply(null, bytes.subarray(i, i + 3072) as unknown as number[]));
   return out;
 }
 
-/** Bytes of `base64` in a fresh `ArrayBuffer` (`atob` path), or `null` when it is not base64. */
-export function decodeBase64Fallback(base64: string): ArrayBuffer | null {
+/** Base64 of the bytes of `data` (PCM16 frames, usually): native when present, else chunked `btoa`. */
+export const encodeBase64 = (data: ArrayBufferLike | ArrayBufferView): string =>
+  nativeEncode ? nativeEncode.call(toBytes(data)) : encodeBase64Fallback(data);
+
+/** Bytes of `base64` (`atob`, or the native decoder), or `null` when it is not base64. */
+function decode(base64: string, native?: (base64: string) => Uint8Array): ArrayBuffer | null {
+  // (`atob(null)` would decode the text "null".)
   if (typeof base64 !== 'string') return null;
-  let binary: string;
   try {
-    binary = atob(base64);
+    if (native) return native(base64).buffer as ArrayBuffer;
+    const binary = atob(base64);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes.buffer;
   } catch {
     return null;
   }
-  const n = binary.length;
-  const bytes = new Uint8Array(n);
-  for (let i = 0; i < n; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes.buffer;
 }
 
-/** Base64 of the bytes of `data` (PCM16 frames, usually): native when present, else chunked `btoa`. */
-export function encodeBase64(data: ArrayBufferLike | ArrayBufferView): string {
-  return nativeEncode ? nativeEncode.call(toBytes(data)) : encodeBase64Fallback(data);
-}
+/** Bytes of `base64` in a fresh `ArrayBuffer` (`atob` path), or `null` when it is not base64. */
+export const decodeBase64Fallback = (base64: string): ArrayBuffer | null => decode(base64);
 
 /**
  * Decodes base64 into a fresh, exactly sized `ArrayBuffer` that can be transferred to a worklet;
  * `null` for input that is not base64 (never throws).
  */
-export function decodeBase64(base64: string): ArrayBuffer | null {
-  if (!nativeDecode) return decodeBase64Fallback(base64);
-  if (typeof base64 !== 'string') return null;
-  try {
-    return nativeDecode(base64).buffer as ArrayBuffer;
-  } catch {
-    return null;
-  }
-}
+export const decodeBase64 = (base64: string): ArrayBuffer | null => decode(base64, nativeDecode);

@@ -1,7 +1,8 @@
 // The edge: the only place where untrusted server frames become typed events. One pass over each
 // frame, table-driven, and no throw ever escapes (a malformed frame is a value the session can log
-// and ignore). Every GA event type is known; the fields the session reads are validated, and
-// everything else (other fields, unknown events) passes through untouched.
+// and ignore). Every GA event type is known; the fields the session reads are validated (so that
+// no handler can trip over a wrong type), and everything else — other fields, events the session
+// does not read, unknown events — passes through untouched.
 import type { ParseResult, ProtocolError, ServerEvent } from './events.js';
 
 /** Options of `parseServerEvent`. */
@@ -13,94 +14,86 @@ export interface ParseOptions {
 /** The default `maxLength`: far above any real event (audio deltas are ≤ ~16 KB). */
 export const MAX_FRAME_LENGTH = 16 * 1024 * 1024;
 
-// Field specs: `name` (a string) or `name:t`; `name?` may be absent, a type ending in `?` may also
-// be null. Types: `n` number, a capital letter = one of the nested specs, `[X]` = an array whose
-// every element matches X.
-const NESTED: Record<string, string> = {
-  // a conversation item, or a response's output item
-  I: 'id type role? status? call_id? name? arguments? content?:[P]',
-  // a content part
-  P: 'type text? transcript?:s?',
-  R: 'id status output?:[I]',
-  E: 'type message code?:s? event_id?:s?',
-  C: 'id? model?',
-};
+// Field specs: space-separated names; `name?` may be absent, `name??` may also be null. A field's
+// type follows from its name: an object (or, after `[`, an array of objects) with the spec of
+// NESTED, a number for `content_index`, else a string. One spec per name keeps the table small.
+const ITEM = 'id type role? status? call_id? name? arguments? content?';
+const NESTED = new Map(
+  Object.entries({
+    item: ITEM,
+    output: `[${ITEM}`,
+    content: '[type text? transcript??',
+    response: 'id status output?',
+    error: 'message code?? event_id??',
+    session: 'id? model?',
+  }),
+);
 
+// Every GA server event of `$defs/RealtimeServerEvent` (46), one `types: fields` line per spec.
+// The last line's events are known but the session reads none of their fields.
 const PART = 'response_id item_id';
+const EVENTS = `error:error
+session.created session.updated:session
+conversation.item.added conversation.item.done:item
+input_audio_buffer.committed conversation.item.input_audio_transcription.failed:item_id
+conversation.item.input_audio_transcription.delta:item_id delta
+conversation.item.input_audio_transcription.completed:item_id transcript
+response.created response.done:response
+response.output_item.added response.output_item.done:response_id item
+response.output_audio.delta:${PART} content_index delta
+response.output_audio.done:${PART}
+response.output_audio_transcript.delta response.output_text.delta:${PART} delta
+response.output_audio_transcript.done:${PART} transcript
+response.output_text.done:${PART} text
+response.function_call_arguments.done:call_id name? arguments
+conversation.created conversation.item.retrieved conversation.item.deleted conversation.item.truncated \
+conversation.item.input_audio_transcription.segment input_audio_buffer.speech_started input_audio_buffer.speech_stopped \
+input_audio_buffer.cleared input_audio_buffer.timeout_triggered input_audio_buffer.dtmf_event_received \
+response.content_part.added response.content_part.done response.function_call_arguments.delta \
+response.mcp_call_arguments.delta response.mcp_call_arguments.done response.mcp_call.in_progress \
+response.mcp_call.completed response.mcp_call.failed mcp_list_tools.in_progress mcp_list_tools.completed \
+mcp_list_tools.failed output_audio_buffer.started output_audio_buffer.stopped output_audio_buffer.cleared \
+rate_limits.updated:`;
 
-// Every GA server event of `$defs/RealtimeServerEvent` (46), as `prefix{a,b}` patterns, with the
-// fields the session relies on. Types with an empty spec are known but not checked.
-const EVENTS: [patterns: string, spec: string][] = [
-  ['error', 'error:E'],
-  ['session.{created,updated}', 'session:C'],
-  ['conversation.item.{added,done}', 'item:I'],
-  ['input_audio_buffer.committed conversation.item.input_audio_transcription.failed', 'item_id'],
-  ['conversation.item.input_audio_transcription.delta', 'item_id delta'],
-  ['conversation.item.input_audio_transcription.completed', 'item_id transcript'],
-  ['response.{created,done}', 'response:R'],
-  ['response.output_item.{added,done}', 'response_id item:I'],
-  ['response.output_audio.delta', `${PART} content_index:n delta`],
-  ['response.output_audio.done', PART],
-  ['response.output_{audio_transcript,text}.delta', `${PART} delta`],
-  ['response.output_audio_transcript.done', `${PART} transcript`],
-  ['response.output_text.done', `${PART} text`],
-  ['response.function_call_arguments.done', 'call_id name? arguments'],
-  [
-    'conversation.{created,item.retrieved,item.deleted,item.truncated,item.input_audio_transcription.segment} ' +
-      'input_audio_buffer.{speech_started,speech_stopped,cleared,timeout_triggered,dtmf_event_received} ' +
-      'response.{content_part.added,content_part.done,function_call_arguments.delta,mcp_call_arguments.delta,mcp_call_arguments.done} ' +
-      'response.mcp_call.{in_progress,completed,failed} mcp_list_tools.{in_progress,completed,failed} ' +
-      'output_audio_buffer.{started,stopped,cleared} rate_limits.updated',
-    '',
-  ],
-];
-
-/** [name, may be absent, may be null, type]. */
-type Field = [string, boolean, boolean, string];
-
-const compile = (spec: string): Field[] =>
-  spec.split(' ').map((field) => {
-    const [, name, optional, type, nullable] = /(\w+)(\??):?([^?]*)(\??)/.exec(field)!;
-    return [name!, !!optional, !!nullable, type!];
-  });
-
-// Maps, not plain objects: a frame whose type is `__proto__` or `toString` must find nothing.
-const SPECS = new Map<string, Field[]>();
-const NESTED_SPECS = new Map(Object.entries(NESTED).map(([key, spec]) => [key, compile(spec)]));
-for (const [patterns, spec] of EVENTS) {
-  // Every event has a string `event_id` (filled in with '' when a server sends none).
-  const fields = compile(`event_id ${spec}`.trim());
-  for (const pattern of patterns.split(' ')) {
-    const [head, alternatives = '', tail = ''] = pattern.split(/[{}]/);
-    for (const name of alternatives.split(',')) SPECS.set(head + name + tail, fields);
-  }
+// A Map, not a plain object: a frame whose type is `__proto__` or `toString` must find nothing.
+// Every event has a string `event_id` (filled in with '' when a server sends none).
+const SPECS = new Map<string, string>();
+for (const line of EVENTS.split('\n')) {
+  const [types, fields] = line.split(':');
+  for (const type of types!.split(' ')) SPECS.set(type, `event_id ${fields}`.trim());
 }
+
+// Each spec split once: `name?` → ['name', ''], `name??` → ['name', '', ''].
+const COMPILED = new Map<string, string[][]>();
+const compile = (spec: string): string[][] => COMPILED.get(spec) ?? COMPILED.set(spec, spec.split(' ').map((field) => field.split('?'))).get(spec)!;
 
 type Obj = Record<string, unknown>;
 const isObject = (value: unknown): value is Obj => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** The path of the first part of `value` that does not match `type` (or `fields`), or `undefined`. */
-function mismatch(value: unknown, type: string | Field[], path: string): string | undefined {
-  if (typeof type === 'string') {
-    if (type[0] === '[') {
-      return Array.isArray(value) ? value.map((element, i) => mismatch(element, type.slice(1, -1), `${path}[${i}]`)).find(Boolean) : path;
-    }
-    const nested = NESTED_SPECS.get(type);
-    // `value === value`: never NaN.
-    if (!nested) return typeof value === (type === 'n' ? 'number' : 'string') && value === value ? undefined : path;
-    type = nested;
+/** The path of the first part of `value` that does not match `spec`, or `undefined`. */
+function mismatch(value: unknown, spec: string, path: string): string | undefined {
+  if (spec[0] === '[') {
+    return Array.isArray(value) ? value.map((element, i) => mismatch(element, spec.slice(1), `${path}[${i}]`)).find(Boolean) : path;
   }
   if (!isObject(value)) return path;
-  for (const [name, optional, nullable, fieldType] of type) {
-    const field = value[name];
-    if (field === undefined ? optional : field === null && nullable) continue;
-    const bad = mismatch(field, fieldType, path ? `${path}.${name}` : name);
+  for (const [name, optional, nullable] of compile(spec)) {
+    const fieldValue = value[name!];
+    if (fieldValue === undefined ? optional === '' : fieldValue === null && nullable === '') continue;
+    const at = path ? `${path}.${name}` : name!;
+    const nested = NESTED.get(name!);
+    // `fieldValue === fieldValue`: never NaN.
+    const bad = nested
+      ? mismatch(fieldValue, nested, at)
+      : typeof fieldValue !== (name === 'content_index' ? 'number' : 'string') || fieldValue !== fieldValue
+        ? at
+        : undefined;
     if (bad) return bad;
   }
   return undefined;
 }
 
-const fail = (code: ProtocolError['code'], message: string, eventType?: string, field?: string): ParseResult => ({
+// The message is the code in words unless there is more to say.
+const fail = (code: ProtocolError['code'], message = code.replace(/_/g, ' '), eventType?: string, field?: string): ParseResult => ({
   ok: false,
   error: { type: 'protocol_error', code, message, ...(field && { eventType, field }) },
 });
@@ -128,29 +121,28 @@ export function parseServerEvent(data: unknown, options?: ParseOptions): ParseRe
       try {
         event = JSON.parse(data);
       } catch {
-        return fail('invalid_json', 'frame is not JSON');
+        return fail('invalid_json');
       }
     } else if (isObject(data)) {
-      if (ArrayBuffer.isView(data) || /ArrayBuffer|Blob|File/.test(Object.prototype.toString.call(data))) {
-        return fail('binary_frame', 'binary frame');
-      }
+      // ArrayBuffer, typed arrays, DataView, Blob, File (arrays are not objects here).
+      if (/Array|View|Blob|File/.test(Object.prototype.toString.call(data))) return fail('binary_frame');
       // A shallow copy: the caller's object stays untouched. Spread defines own properties, so an
       // own `__proto__` key stays a plain key and never becomes the copy's prototype.
       event = { ...data };
     }
-    if (!isObject(event)) return fail('not_an_object', 'event is not an object');
-    if (typeof event.type !== 'string' || !event.type) return fail('missing_type', 'event has no type');
+    if (!isObject(event)) return fail('not_an_object');
+    if (typeof event.type !== 'string' || !event.type) return fail('missing_type');
     const type = (event.type = gaEventType(event.type));
-    const fields = SPECS.get(type);
-    if (fields) {
-      if (event.event_id === undefined) event.event_id = '';
-      const bad = mismatch(event, fields, '');
+    const spec = SPECS.get(type);
+    if (spec) {
+      event.event_id ??= '';
+      const bad = mismatch(event, spec, '');
       if (bad) return fail('invalid_field', `${type}: bad ${bad}`, type, bad);
     }
-    event.known = !!fields;
+    event.known = !!spec;
     return { ok: true, event: event as unknown as ServerEvent };
   } catch {
     // Only exotic inputs get here (a getter or Proxy that throws while being read).
-    return fail('not_an_object', 'unreadable event');
+    return fail('not_an_object');
   }
 }

@@ -89,6 +89,5 @@ export const tokenProblem = (token: string): 'insecure_api_key' | 'invalid_token
 /** `tokenProblem` as the error to throw (never quoting the token), or `undefined` when the token is usable. */
 export function checkToken(token: unknown): TransportError | undefined {
   const problem = typeof token === 'string' ? tokenProblem(token) : 'invalid_token';
-  const message = problem === 'invalid_token' ? 'unusable client secret' : 'refusing an sk- API key';
-  return problem && new TransportError(problem, message);
+  return problem && new TransportError(problem, `unusable token (${problem})`);
 }

@@ -3,13 +3,14 @@
 // the constructor call, and kept nowhere: not in the URL, a field, an error or the status.
 import { encodeBase64 } from './base64.js';
 import type { ClientEvent } from './events.js';
-import { parseServerEvent, type ParseOptions } from './parse.js';
+import { parseServerEvent } from './parse.js';
 import {
   checkToken,
   TransportError,
   type RealtimeTransport,
   type TransportCloseInfo,
   type TransportConnectOptions,
+  type TransportErrorCode,
   type TransportHandlers,
   type TransportStatus,
 } from './transport.js';
@@ -21,13 +22,9 @@ export type WebSocketConstructor = new (url: string, protocols?: string | string
 export interface WebSocketTransportOptions {
   /** The WebSocket constructor to use (default: `globalThis.WebSocket`, read at connect time). */
   WebSocket?: WebSocketConstructor;
-  /** Connect timeout when `connect()` gives none, ms (default 15 000). */
-  timeoutMs?: number;
-  /** Passed to `parseServerEvent` for every frame. */
-  parse?: ParseOptions;
 }
 
-/** The default connect timeout, ms. */
+/** The connect timeout when `connect()` gives none, ms. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 
 /**
@@ -41,25 +38,18 @@ export function realtimeUrl(url: string, model: string): string {
   return base + (params.length ? `?${params.join('&')}` : '');
 }
 
-/** Trims a close reason to the 123 UTF-8 bytes a close frame can carry (else `SyntaxError`). */
-function sendableReason(reason: string): string {
-  while (new TextEncoder().encode(reason).length > 123) reason = reason.slice(0, -1);
-  return reason;
-}
-
 /** `RealtimeTransport` over a WebSocket: `?model=`, subprotocol auth, event ids, status, close codes. */
 export class WebSocketTransport implements RealtimeTransport {
-  #options: WebSocketTransportOptions;
+  #WebSocket: WebSocketConstructor | undefined;
   #ws: WebSocket | undefined;
   #status: TransportStatus = 'idle';
   #handlers: TransportHandlers | undefined;
-  #closingByClient = false;
   /** Client event ids: `evt_` + a per-transport random part + a counter (only [0-9a-z_]: no JSON escaping). */
   #idPrefix = `evt_${Math.random().toString(36).slice(2, 8)}_`;
   #counter = 0;
 
   constructor(options: WebSocketTransportOptions = {}) {
-    this.#options = options;
+    this.#WebSocket = options.WebSocket;
   }
 
   /** Lifecycle of the current (or last) connection. */
@@ -73,34 +63,34 @@ export class WebSocketTransport implements RealtimeTransport {
   }
 
   /** Opens `${url}?model=…` with subprotocols `realtime` + `openai-insecure-api-key.<token>`. */
-  async connect(options: TransportConnectOptions, handlers: TransportHandlers): Promise<void> {
-    if (this.#ws) throw new TransportError('invalid_state', `cannot connect while ${this.#status}`);
-    const refused = checkToken(options.token);
-    if (refused) throw refused;
-    const Ctor = this.#options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (!Ctor) throw new TransportError('unsupported', 'no WebSocket here');
-    const url = realtimeUrl(options.url, options.model);
-    let ws: WebSocket;
-    try {
-      ws = new Ctor(url, ['realtime', `openai-insecure-api-key.${options.token}`]);
-    } catch {
-      // The browser's message may quote the subprotocols (the key): say what failed, not how.
-      throw new TransportError('connect_failed', `cannot open ${url}`);
-    }
-    ws.binaryType = 'arraybuffer';
-    this.#ws = ws;
-    this.#handlers = handlers;
-    this.#closingByClient = false;
-    this.#setStatus('connecting');
-
-    const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  connect(options: TransportConnectOptions, handlers: TransportHandlers): Promise<void> {
+    // (A throw in the executor rejects.)
     return new Promise<void>((resolve, reject) => {
+      if (this.#ws) throw this.#invalidState('connect');
+      const refused = checkToken(options.token);
+      if (refused) throw refused;
+      const Ctor = this.#WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+      if (!Ctor) throw new TransportError('unsupported', 'no WebSocket');
+      const url = realtimeUrl(options.url, options.model);
+      const failure = (code: TransportErrorCode, what: string, close?: TransportCloseInfo) =>
+        new TransportError(code, `connection to ${url} ${what}`, close);
+      let ws: WebSocket;
+      try {
+        ws = new Ctor(url, ['realtime', `openai-insecure-api-key.${options.token}`]);
+      } catch {
+        // The browser's message may quote the subprotocols (the key): say what failed, not how.
+        throw failure('connect_failed', 'failed');
+      }
+      ws.binaryType = 'arraybuffer';
+      this.#ws = ws;
+      this.#handlers = handlers;
+      this.#setStatus('connecting');
       let opened = false;
       const timer = setTimeout(() => {
         this.#detach(ws);
         ws.close();
-        reject(new TransportError('connect_timeout', `no connection to ${url} within ${timeoutMs} ms`));
-      }, timeoutMs);
+        reject(failure('connect_timeout', 'timed out'));
+      }, options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
       // `ws` (Node) emits 'error' as an EventEmitter event: without a listener it would throw.
       ws.onerror = () => {};
       ws.onopen = () => {
@@ -109,51 +99,49 @@ export class WebSocketTransport implements RealtimeTransport {
         this.#setStatus('open');
         resolve();
       };
-      ws.onmessage = (event: MessageEvent) => handlers.message(parseServerEvent(event.data, this.#options.parse));
+      ws.onmessage = (event: MessageEvent) => handlers.message(parseServerEvent(event.data));
       ws.onclose = ({ code, reason }: CloseEvent) => {
         clearTimeout(timer);
-        const info: TransportCloseInfo = { code, reason, initiatedByClient: this.#closingByClient };
+        // Only `close()` sets `closing`.
+        const info: TransportCloseInfo = { code, reason, initiatedByClient: this.#status === 'closing' };
         this.#detach(ws);
         if (opened) handlers.close(info);
-        else if (info.initiatedByClient) reject(new TransportError('aborted', 'closed before it opened', info));
-        else reject(new TransportError('connect_failed', `connection to ${url} failed (close ${code})`, info));
+        else reject(info.initiatedByClient ? failure('aborted', 'aborted', info) : failure('connect_failed', `failed (close ${code})`, info));
       };
     });
   }
 
   /** Sends a client event as JSON, stamping an `event_id` when it has none; returns the id. */
   send(event: ClientEvent): string {
-    const ws = this.#openSocket();
-    const id = event.event_id || this.#nextId();
-    ws.send(JSON.stringify({ ...event, event_id: id }));
-    return id;
+    return this.#send(event.event_id, (id) => JSON.stringify({ ...event, event_id: id }));
   }
 
   /** Sends `input_audio_buffer.append` for PCM16 bytes, concatenated as a string (base64 needs no escaping). */
   appendAudio(pcm: ArrayBufferLike | ArrayBufferView): string {
-    const ws = this.#openSocket();
-    const id = this.#nextId();
-    ws.send(`{"type":"input_audio_buffer.append","event_id":"${id}","audio":"${encodeBase64(pcm)}"}`);
-    return id;
+    return this.#send('', (id) => `{"type":"input_audio_buffer.append","event_id":"${id}","audio":"${encodeBase64(pcm)}"}`);
   }
 
-  /** Closes the socket (1000 by default; codes a browser refuses become 1000). Never throws. */
+  /**
+   * Closes the socket (1000 by default; codes a browser refuses become 1000). Never throws. The
+   * reason is cut to 41 UTF-16 units: at most 123 UTF-8 bytes, all a close frame can carry.
+   */
   close(code = 1000, reason = ''): void {
     const ws = this.#ws;
     if (!ws || this.#status === 'closing') return;
-    this.#closingByClient = true;
     this.#setStatus('closing');
     // Only codes a script may send (else `InvalidAccessError`).
-    ws.close(code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000, sendableReason(reason));
+    ws.close(code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000, reason.slice(0, 41));
   }
 
-  #openSocket(): WebSocket {
-    if (this.#status !== 'open') throw new TransportError('invalid_state', `cannot send while ${this.#status}`);
-    return this.#ws!;
+  #invalidState(what: string): TransportError {
+    return new TransportError('invalid_state', `cannot ${what} while ${this.#status}`);
   }
 
-  #nextId(): string {
-    return this.#idPrefix + (++this.#counter).toString(36);
+  #send(id: string | undefined, frame: (id: string) => string): string {
+    if (this.#status !== 'open') throw this.#invalidState('send');
+    id ||= this.#idPrefix + (++this.#counter).toString(36);
+    this.#ws!.send(frame(id));
+    return id;
   }
 
   /** Forgets `ws` (its late events change nothing); the status becomes `closed`. */
@@ -164,7 +152,6 @@ export class WebSocketTransport implements RealtimeTransport {
   }
 
   #setStatus(status: TransportStatus): void {
-    if (status === this.#status) return;
     this.#status = status;
     this.#handlers?.status(status);
   }

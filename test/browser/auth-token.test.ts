@@ -118,7 +118,8 @@ describe('auth: TokenSource with tokenUrl (real fetch)', () => {
     expect(calls).to.have.length(1);
     const init = calls[0]!.init;
     expect(init.method).to.equal('POST');
-    expect(init.credentials).to.equal('same-origin');
+    // Same-origin credentials: fetch's default, which the request keeps.
+    expect(new Request(calls[0]!.url, init).credentials).to.equal('same-origin');
     expect(init.signal).to.be.instanceOf(AbortSignal);
     const headers = new Headers(init.headers);
     expect(headers.get('accept')).to.equal('application/json');
@@ -132,7 +133,7 @@ describe('auth: TokenSource with tokenUrl (real fetch)', () => {
     expect(bare).to.deep.equal({ value: SECRET, expiresAt: null });
   });
 
-  it('reuses a still-valid token, refetches one inside the margin, never caches one without expiry', async () => {
+  it('reuses a still-valid token, refetches one inside the 60 s margin, never caches one without expiry', async () => {
     let fetches = 0;
     const counting: typeof fetch = (input, init) => {
       fetches++;
@@ -143,7 +144,6 @@ describe('auth: TokenSource with tokenUrl (real fetch)', () => {
       tokenUrl: dataUrl({ value: SECRET, expires_at: Math.floor(nowMs / 1000) + 600 }),
       fetch: counting,
       now: () => now,
-      reuseMarginMs: 60_000,
     });
     const first = await source.get(signal());
     const second = await source.get(signal());

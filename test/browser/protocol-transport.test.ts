@@ -73,8 +73,8 @@ function recorder() {
   return { messages, statuses, closes, handlers };
 }
 
-async function openTransport(options: { timeoutMs?: number } = {}) {
-  const t = new WebSocketTransport({ WebSocket: Fake, ...options });
+async function openTransport() {
+  const t = new WebSocketTransport({ WebSocket: Fake });
   const rec = recorder();
   const connecting = t.connect({ url: 'wss://api.example.test/v1/realtime', model: 'gpt-realtime', token: TOKEN }, rec.handlers);
   lastSocket().open();

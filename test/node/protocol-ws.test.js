@@ -294,10 +294,10 @@ test('WebSocketTransport: a server that never answers the handshake times out', 
   const silent = createServer((s) => sockets.push(s));
   await new Promise((resolve) => silent.listen(0, '127.0.0.1', () => resolve(undefined)));
   const port = /** @type {import('node:net').AddressInfo} */ (silent.address()).port;
-  const t = new protocol.WebSocketTransport({ WebSocket, timeoutMs: 150 });
+  const t = new protocol.WebSocketTransport({ WebSocket });
   const rec = recorder();
   const started = Date.now();
-  await assert.rejects(t.connect({ url: `ws://127.0.0.1:${port}/`, model: 'm', token: TOKEN }, rec.handlers), (/** @type {any} */ e) => e.code === 'connect_timeout');
+  await assert.rejects(t.connect({ url: `ws://127.0.0.1:${port}/`, model: 'm', token: TOKEN, timeoutMs: 150 }, rec.handlers), (/** @type {any} */ e) => e.code === 'connect_timeout');
   assert.ok(Date.now() - started < 2000);
   assert.equal(t.status, 'closed');
   for (const s of sockets) s.destroy();
