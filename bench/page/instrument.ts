@@ -95,8 +95,8 @@ function hookCapturePort(port: MessagePort): void {
         port,
         fn
           ? (e: MessageEvent) => {
-              const d = e.data as { type?: string; capturedAt?: number } | null;
-              registry.currentCapture = d && d.type === 'frame' && typeof d.capturedAt === 'number' ? d.capturedAt : null;
+              const d = e.data as { capturedAt?: number } | null;
+              registry.currentCapture = typeof d?.capturedAt === 'number' ? d.capturedAt : null;
               try {
                 return fn.call(port, e);
               } finally {

@@ -1,7 +1,9 @@
 // The capture worklet's DSP as a plain class, so that it runs (and is tested) outside a worklet:
 // render quanta at the context's rate in; 20 ms frames of PCM16 at 24 kHz out, each with its
-// RMS level and the context time of its first sample. Constant memory: the only allocation is
-// each frame's 960-byte buffer, which is transferred to the main thread.
+// RMS level and the context time of its first sample. Each output is converted to PCM16 as it
+// comes, into the frame's own buffer, and its energy summed (the level is that of the float
+// signal). Constant memory: the only allocation is each frame's 960-byte buffer, which is
+// transferred to the main thread.
 //
 // Mute: from the next quantum on, the frame being assembled is zeroed, the resampler forgets its
 // inputs and silence is fed instead of the microphone, so not one sample captured after the mute
@@ -21,8 +23,10 @@ export class CaptureFramer {
   readonly #rate: number;
   readonly #resampler: Resampler;
   readonly #sink: FrameSink;
-  readonly #frame = new Float32Array(FRAME_SAMPLES);
+  #frame = new Int16Array(FRAME_SAMPLES);
   #fill = 0;
+  /** Σx² of the frame so far. */
+  #energy = 0;
   /** Outputs produced since the start. */
   #produced = 0;
   /** Inputs consumed since the start. */
@@ -37,15 +41,11 @@ export class CaptureFramer {
     this.#sink = sink;
   }
 
-  /** Group delay of the resampler (s): the time stamps already account for it. */
-  get delay(): number {
-    return this.#resampler.delay / this.#rate;
-  }
-
   /** Mutes or unmutes from the next block on; muting discards what was not emitted yet. */
   setMuted(muted: boolean): void {
     if (muted && !this.#muted) {
       this.#frame.fill(0);
+      this.#energy = 0;
       this.#resampler.clear();
     }
     this.#muted = muted;
@@ -61,23 +61,17 @@ export class CaptureFramer {
       r.push(this.#muted || !input ? 0 : input[i]!);
       while (r.ready) {
         if (this.#fill === 0) this.#capturedAt = (origin + (this.#produced * this.#rate) / WIRE_RATE - r.delay) / this.#rate;
-        this.#frame[this.#fill++] = r.pull();
+        const y = r.pull();
+        this.#energy += y * y;
+        this.#frame[this.#fill++] = floatToInt16Sample(y);
         this.#produced++;
-        if (this.#fill === FRAME_SAMPLES) this.#emit();
+        if (this.#fill === FRAME_SAMPLES) {
+          this.#sink(this.#frame.buffer, Math.min(1, Math.sqrt(this.#energy / FRAME_SAMPLES)), this.#capturedAt);
+          this.#frame = new Int16Array(FRAME_SAMPLES); // that one is the sink's (transferred)
+          this.#fill = this.#energy = 0;
+        }
       }
     }
     this.#consumed += length;
-  }
-
-  #emit(): void {
-    const pcm = new Int16Array(FRAME_SAMPLES);
-    let sum = 0;
-    for (let i = 0; i < FRAME_SAMPLES; i++) {
-      const x = this.#frame[i]!;
-      sum += x * x;
-      pcm[i] = floatToInt16Sample(x);
-    }
-    this.#fill = 0;
-    this.#sink(pcm.buffer, Math.min(1, Math.sqrt(sum / FRAME_SAMPLES)), this.#capturedAt);
   }
 }

@@ -1,7 +1,7 @@
 // What the main thread and the worklets say to each other (types, plus the processor names,
 // which both sides need). The capture node takes a boolean (muted) and posts frames; the player
 // node takes commands and posts reports.
-import type { Item, PlayerState } from './player-core.js';
+import type { Item, PlayerCore, PlayerState } from './player-core.js';
 
 export type { Item, PlayerState };
 
@@ -10,7 +10,6 @@ export const PLAYER_PROCESSOR = 'rv-player-processor';
 
 /** Capture worklet → main thread, every 20 ms. `pcm` (960 bytes) is transferred. */
 export interface CaptureFrame {
-  type: 'frame';
   pcm: ArrayBuffer;
   /** RMS, 0–1. */
   level: number;
@@ -27,22 +26,9 @@ export type PlayerCommand =
   /** Fade out and drop the queue; `clear` comes back as `cleared` once the output is silent. */
   | { clear: number };
 
-/** Player worklet → main thread: every ~10 ms while anything moves, and at once on a change of state or a completed clear. */
-export interface PlayerReport {
-  /** Context time at the end of the block just rendered. */
-  time: number;
-  state: PlayerState;
-  /** The item the listener is in (sounding or pre-rolling, else the last that sounded). */
-  item: string | null;
-  /** Highest RMS of a block since the previous report. */
-  level: number;
-  /** Samples received, all items (the main thread compares it with what it sent). */
-  received: number;
-  underruns: number;
-  /** Current adaptive pre-roll (samples at 24 kHz). */
-  preroll: number;
-  /** Id of the last completed clear. */
-  cleared: number;
-  /** Counters of the items rendered since the previous report. */
-  items: Item[];
-}
+/**
+ * Player worklet → main thread, every ~10 ms while anything moves, and at once on a change of
+ * state or a completed clear: the core's public state as it is (structured-cloned, the set of
+ * items included) and the context time at the end of the block just rendered.
+ */
+export type PlayerReport = Pick<PlayerCore, 'state' | 'current' | 'level' | 'received' | 'underruns' | 'preroll' | 'cleared' | 'changed'> & { time: number };

@@ -51,6 +51,7 @@ interface Chunk {
   pos: number;
 }
 
+/** Its public fields are what the worklet reports (messages.ts `PlayerReport`). */
 export class PlayerCore {
   state: PlayerState = 'idle';
   /** The item the listener is in: sounding or pre-rolling, else the last one that sounded. */

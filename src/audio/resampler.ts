@@ -7,9 +7,10 @@
 // A rate change by L/M is: insert L − 1 zeros after each input sample, low-pass at the L·fin
 // rate, keep every M-th sample. Only the products that survive are computed: each output uses one
 // of the filter's L phases and its `taps` newest inputs. L/M is fout/fin reduced (44.1 → 24 kHz:
-// 80/147; 48 → 24: 1/2; 24 → 44.1: 147/80). An odd device rate whose L would exceed MAX_PHASES
-// gets MAX_PHASES phases and an exact rational step (the nearest lower phase is off by less than
-// 1/1024 of an input sample: noise far below the 50 dB bar).
+// 80/147; 48 → 24: 1/2; 24 → 44.1: 147/80). The position of each output is tracked exactly, in
+// integers: output n falls (n·fin mod fout)/fout of an input sample after input ⌊n·fin/fout⌋. An
+// odd device rate whose L would exceed MAX_PHASES gets MAX_PHASES phases and the nearest lower
+// phase for that fraction (off by less than 1/1024 of an input sample: noise far below the 50 dB bar).
 //
 // The bar (test/browser/audio-dsp.test.ts): decimating, the passband reaches 0.75 × the output
 // Nyquist (9 kHz at 24 kHz) and the stopband starts at the output Nyquist (12 kHz), so whatever
@@ -54,12 +55,10 @@ export class Resampler {
   readonly #table: Float32Array;
   /** The newest `taps` inputs, each written twice so that every window is contiguous. */
   readonly #history: Float32Array;
-  /** Phase step per output: `#step + #stepRem / #stepDen` phases. */
-  readonly #step: number;
-  readonly #stepRem: number;
-  readonly #stepDen: number;
+  readonly #fin: number;
+  readonly #fout: number;
   #write = 0;
-  #phase = 0;
+  /** The next output falls `#rem / #fout` of an input sample after the newest input. */
   #rem = 0;
   /** Inputs still to push before the next output. */
   #need = 1;
@@ -72,9 +71,8 @@ export class Resampler {
     let gcd = fin;
     for (let b = fout; b; ) [gcd, b] = [b, gcd % b];
     const phases = (this.phases = Math.min(fout / gcd, MAX_PHASES));
-    this.#step = Math.floor((phases * fin) / fout);
-    this.#stepRem = phases * fin - this.#step * fout;
-    this.#stepDen = fout;
+    this.#fin = fin;
+    this.#fout = fout;
 
     const { passHz, stopHz } = bandEdges(fin, fout);
     const highRate = phases * fin; // the rate of the zero-stuffed signal the prototype filters
@@ -122,18 +120,14 @@ export class Resampler {
     const taps = this.taps;
     let y = 0;
     if (this.#zeros < taps) {
-      const base = this.#phase * taps;
+      // Exact for integers this small (< 2⁵³): the phase is ⌊#rem·phases/fout⌋ without rounding error.
+      const base = Math.floor((this.#rem * this.phases) / this.#fout) * taps;
       const h = this.#write + 1;
       for (let j = 0; j < taps; j++) y += this.#table[base + j]! * this.#history[h + j]!;
     }
-    this.#phase += this.#step;
-    this.#rem += this.#stepRem;
-    if (this.#rem >= this.#stepDen) {
-      this.#rem -= this.#stepDen;
-      this.#phase++;
-    }
-    this.#need = Math.floor(this.#phase / this.phases);
-    this.#phase -= this.#need * this.phases;
+    this.#rem += this.#fin;
+    this.#need = Math.floor(this.#rem / this.#fout);
+    this.#rem -= this.#need * this.#fout;
     return y;
   }
 

@@ -2,40 +2,24 @@
 // the bundle (so the bundle stays one file), or from `${workletUrl}/audio-processors.js` for
 // hosts whose CSP forbids blob: scripts. A refused load (Chromium reports a CSP block as a bare
 // AbortError) becomes `worklet_load_failed` naming both fixes. Each context has its own worklet
-// scope: loads are cached per context (a WeakMap, so no context is kept alive by this module);
-// a failed load is not cached, so a corrected `workletUrl` can succeed on the same context.
+// scope; the engine loads once per context, and a failed load can be retried with a corrected
+// `workletUrl` on the same context.
 import { AudioError } from './errors.js';
 import { audioProcessorsSource } from './worklet-sources.generated.js';
 
-/** The module's file name in dist/worklets/. */
-export const WORKLET_FILE = 'audio-processors.js';
-
-const loads = new WeakMap<BaseAudioContext, Promise<void>>();
-
-/** Loads the capture and player processors into `context` once. Rejects with a typed `AudioError`. */
+/** Loads the capture and player processors into `context`. Rejects with `worklet_load_failed`. */
 export function loadWorklet(context: BaseAudioContext, workletUrl?: string): Promise<void> {
-  let load = loads.get(context);
-  if (load) return load;
-  if (!context.audioWorklet) {
-    return Promise.reject(new AudioError('unsupported_browser', 'This browser has no AudioWorklet (it needs a secure context: https or localhost).'));
-  }
   const url = workletUrl
-    ? new URL(WORKLET_FILE, new URL(workletUrl.replace(/\/*$/, '/'), location.href)).href
+    ? new URL(workletUrl.replace(/\/*$/, '/audio-processors.js'), location.href).href
     : URL.createObjectURL(new Blob([audioProcessorsSource], { type: 'text/javascript' }));
-  load = context.audioWorklet
+  return context.audioWorklet
     .addModule(url)
-    .finally(() => {
-      if (!workletUrl) URL.revokeObjectURL(url);
-    })
+    .finally(() => URL.revokeObjectURL(url)) // a no-op for a URL that is not a blob: one
     .catch((error: unknown) => {
-      loads.delete(context);
       throw new AudioError(
         'worklet_load_failed',
-        `The audio worklet could not be loaded from ${workletUrl ? url : 'a blob: URL'} (${String(error)}). ` +
-          `Serve this package's dist/worklets/ from your origin and set worklet-url to it, or allow ${workletUrl ? 'that origin' : 'blob:'} in the Content-Security-Policy's script-src.`,
+        `Audio worklet not loaded from ${workletUrl ? url : 'blob:'} (${error}). Set worklet-url to where dist/worklets/ is served, or allow blob: in the CSP script-src.`,
         { cause: error },
       );
     });
-  loads.set(context, load);
-  return load;
 }

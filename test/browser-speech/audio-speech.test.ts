@@ -8,7 +8,7 @@
 // heard (linear r ≈ 0.83, dB r ≈ 0.98 here) — and with the browser's processing off, which
 // isolates our resampler and framing: linear r ≈ 0.99 and the same level as the file (±1 dB).
 import { expect } from '@open-wc/testing';
-import { AudioCapture } from '../../src/audio/capture.js';
+import { AudioEngine } from '../../src/audio/audio-engine.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -56,23 +56,33 @@ const dB = (env: number[]) => env.map((v) => Math.max(-60, 20 * Math.log10(v + 1
 
 async function captureEnvelope(seconds: number, processing: boolean): Promise<{ env: number[]; rate: number }> {
   const env: number[] = [];
-  const stream = processing
-    ? undefined
-    : await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
-  const context = new AudioContext();
-  const capture = await AudioCapture.open(context, {
-    ...(stream && { stream }),
-    onFrame: (pcm) => {
-      const x = new Int16Array(pcm);
-      let s = 0;
-      for (const v of x) s += (v / 32768) ** 2;
-      env.push(Math.sqrt(s / x.length));
+  const media = navigator.mediaDevices;
+  const gum = media.getUserMedia;
+  // The browser's processing off: the engine's microphone request, with these constraints instead.
+  if (!processing) media.getUserMedia = () => gum.call(media, { audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
+  const engine = new AudioEngine(
+    { muted: false },
+    {
+      frame: (pcm) => {
+        const x = new Int16Array(pcm);
+        let s = 0;
+        for (const v of x) s += (v / 32768) ** 2;
+        env.push(Math.sqrt(s / x.length));
+      },
+      level: () => {},
+      playback: () => {},
+      blocked: () => {},
+      error: () => {},
     },
-  });
-  const rate = context.sampleRate;
+  );
+  try {
+    await engine.start();
+  } finally {
+    media.getUserMedia = gum;
+  }
+  const rate = engine.context.sampleRate;
   await sleep(seconds * 1000);
-  capture.close();
-  await context.close();
+  await engine.close();
   return { env, rate };
 }
 

@@ -1,11 +1,12 @@
-// Microphone capture and the engine façade in real time, with Chromium's fake microphone (a
-// 400 Hz beep of 20 ms every 500 ms): frames, mute, teardown, typed errors, autoplay block,
-// barge-in. Prints `AUDIO_FIGURES {json}` with the capture-to-send latency.
+// Microphone capture and the engine in real time, with Chromium's fake microphone (a 400 Hz beep
+// of 20 ms every 500 ms): frames, mute, teardown, typed errors, autoplay block, barge-in. Prints
+// `AUDIO_FIGURES {json}` with the capture-to-send latency.
 import { expect } from '@open-wc/testing';
-import { AudioCapture, requestMicrophone } from '../../src/audio/capture.js';
-import { AudioEngine } from '../../src/audio/audio-engine.js';
+import { AudioEngine, requestMicrophone } from '../../src/audio/audio-engine.js';
 import { AudioError } from '../../src/audio/errors.js';
 import { floatToInt16Sample } from '../../src/audio/pcm.js';
+import { CAPTURE_PROCESSOR, PLAYER_PROCESSOR } from '../../src/audio/messages.js';
+import { probeAudio, recordHandlers, type AudioProbe } from './audio-probe.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const figures: Record<string, unknown> = {};
@@ -16,55 +17,34 @@ function renderTimeToPerformance(ctx: AudioContext, t: number): number {
   return stamp.performanceTime! + (t - stamp.contextTime!) * 1000 - (ctx.baseLatency + ctx.outputLatency) * 1000;
 }
 
-interface Frame {
-  pcm: Int16Array;
-  level: number;
-  capturedAt: number;
-  arrivedAt: number;
-  ctxAtArrival: number;
-  mappedCapture: number;
-}
-
-/** Records every getUserMedia stream so a test can check that all tracks were stopped. */
-function spyOnMicrophone(): { streams: MediaStream[]; restore: () => void } {
-  const media = navigator.mediaDevices;
-  const original = media.getUserMedia;
-  const streams: MediaStream[] = [];
-  media.getUserMedia = async (constraints?: MediaStreamConstraints) => {
-    const s = await original.call(media, constraints);
-    streams.push(s);
-    return s;
-  };
-  return { streams, restore: () => void (media.getUserMedia = original) };
-}
-
 describe('capture (real time, fake microphone)', function () {
   this.timeout(20000);
   // Real-time audio: a render thread starved by a loaded CI machine skips quanta, which these
   // sample-exact checks see as a glitch. One retry separates that from a real regression.
   this.retries(1);
+  let probe: AudioProbe | null = null;
+  afterEach(() => {
+    probe?.restore();
+    probe = null;
+  });
 
   it('delivers 20 ms PCM16 frames at 24 kHz with level and capture time; mutes; closes everything', async () => {
-    const ctx = new AudioContext();
-    await ctx.resume();
-    const frames: Frame[] = [];
-    const capture = await AudioCapture.open(ctx, {
-      onFrame: (pcm, level, capturedAt) =>
-        frames.push({
-          pcm: new Int16Array(pcm),
-          level,
-          capturedAt,
-          arrivedAt: performance.now(),
-          ctxAtArrival: ctx.currentTime,
-          mappedCapture: renderTimeToPerformance(ctx, capturedAt),
-        }),
-    });
-    const settings = capture.stream.getAudioTracks()[0]!.getSettings();
+    probe = probeAudio();
+    // Frames come only after start(): the engine exists by then.
+    const { handlers, log } = recordHandlers(() => engine.context);
+    const frames = log.frames;
+    const engine = new AudioEngine({ muted: false }, handlers);
+    const ctx = engine.context;
+    await engine.start();
+    expect(probe.streams.length).to.equal(1);
+    const track = probe.streams[0]!.getAudioTracks()[0]!;
+    const settings = track.getSettings();
     expect(settings.echoCancellation).to.equal(true);
     expect(settings.noiseSuppression).to.equal(true);
     expect(settings.autoGainControl).to.equal(true);
+    const from = frames.length;
     await sleep(1100);
-    const live = frames.slice();
+    const live = frames.slice(from);
     expect(live.length).to.be.within(45, 58);
     for (const f of live) expect(f.pcm.length).to.equal(480);
     // 20 ms apart on the context clock, plus whole quanta the render thread skipped under load.
@@ -79,7 +59,7 @@ describe('capture (real time, fake microphone)', function () {
     expect(Math.min(...levels)).to.be.below(Math.max(...levels) / 4);
 
     // Muted: digital silence (frames keep coming so server VAD can end the turn).
-    capture.setMuted(true);
+    engine.setMuted(true);
     await sleep(40);
     const mutedFrom = frames.length;
     await sleep(600); // spans at least one beep
@@ -89,7 +69,7 @@ describe('capture (real time, fake microphone)', function () {
       expect(f.pcm.every((v) => v === 0)).to.equal(true);
       expect(f.level).to.equal(0);
     }
-    capture.setMuted(false);
+    engine.setMuted(false);
     const unmutedFrom = frames.length;
     await sleep(700);
     expect(frames.length).to.be.above(unmutedFrom + 25);
@@ -98,7 +78,7 @@ describe('capture (real time, fake microphone)', function () {
     // Capture → callback latency: from the frame's first sample entering the worklet to the
     // callback where the session sends it (so ≥ 20 ms: a frame must be complete first).
     const byClock = live.slice(5).map((f) => (f.ctxAtArrival - f.capturedAt) * 1000).sort((a, b) => a - b);
-    const byPerf = live.slice(5).map((f) => f.arrivedAt - f.mappedCapture).sort((a, b) => a - b);
+    const byPerf = live.slice(5).map((f) => f.arrivedAt - renderTimeToPerformance(ctx, f.capturedAt)).sort((a, b) => a - b);
     const median = (xs: number[]) => xs[Math.floor(xs.length / 2)]!;
     expect(median(byPerf)).to.be.within(10, 80);
     figures.captureToSend = {
@@ -110,17 +90,16 @@ describe('capture (real time, fake microphone)', function () {
       note: 'first sample of a frame entering the capture worklet → onFrame on the main thread (where the session base64-encodes and sends)',
     };
 
-    const track = capture.stream.getAudioTracks()[0]!;
-    capture.close();
+    await engine.close();
     const count = frames.length;
     expect(track.readyState).to.equal('ended');
+    expect(ctx.state).to.equal('closed');
     await sleep(100);
     expect(frames.length).to.equal(count);
-    expect(ctx.state).to.equal('running'); // not its context: left open
-    await ctx.close();
   });
 
-  it('maps an unknown device to mic_unavailable and a track ending mid-call to mic_unavailable', async () => {
+  it('maps a real device failure to mic_unavailable and a track ending mid-call to mic_unavailable', async () => {
+    // An unknown input device id: Chromium's own OverconstrainedError.
     const error = await requestMicrophone('no-such-device').then(
       () => null,
       (e: unknown) => e,
@@ -128,149 +107,169 @@ describe('capture (real time, fake microphone)', function () {
     expect(error).to.be.instanceOf(AudioError);
     expect((error as AudioError).code).to.equal('mic_unavailable');
 
-    const errors: AudioError[] = [];
-    const ctx = new AudioContext();
-    const capture = await AudioCapture.open(ctx, { onFrame: () => {}, onError: (e) => errors.push(e) });
-    capture.stream.getAudioTracks()[0]!.dispatchEvent(new Event('ended')); // what unplugging the device fires
-    expect(errors.map((e) => e.code)).to.deep.equal(['mic_unavailable']);
-    capture.close();
-    await ctx.close();
+    probe = probeAudio();
+    const { handlers, log } = recordHandlers();
+    const engine = new AudioEngine({ muted: false }, handlers);
+    await engine.start();
+    probe.streams[0]!.getAudioTracks()[0]!.dispatchEvent(new Event('ended')); // what unplugging the device fires
+    expect(log.errors.map((e) => (e as AudioError).code)).to.deep.equal(['mic_unavailable']);
+    await engine.close();
   });
 });
 
 describe('audio engine', function () {
   this.timeout(20000);
+  let probe: AudioProbe | null = null;
+  afterEach(() => {
+    probe?.restore();
+    probe = null;
+  });
 
-  it('creates the context synchronously in start(), opens mic and player, barges in, releases everything', async () => {
-    const spy = spyOnMicrophone();
-    let frames = 0;
-    const playback: boolean[] = [];
-    const engine = new AudioEngine({ onFrame: () => frames++, onPlayback: (p) => playback.push(p) });
+  it('creates the context synchronously, opens mic and player, barges in, releases everything', async () => {
+    probe = probeAudio();
+    const { handlers, log } = recordHandlers();
+    const engine = new AudioEngine({ muted: false }, handlers);
     try {
-      const started = engine.start();
       // Before any await: the context exists (inside the user's gesture).
       expect(engine.context).to.be.instanceOf(AudioContext);
-      const ctx = engine.context!;
-      await started;
-      expect(engine.capture!.node.context).to.equal(ctx);
-      expect(engine.player!.node!.context).to.equal(ctx); // one context, one clock
+      const ctx = engine.context;
+      await engine.start();
+      expect(probe.node(CAPTURE_PROCESSOR).context).to.equal(ctx);
+      expect(probe.node(PLAYER_PROCESSOR).context).to.equal(ctx); // one context, one clock
       await sleep(200);
-      expect(frames).to.be.above(3);
-      expect(await engine.clear()).to.deep.equal({ itemId: null, heardMs: null }); // nothing played yet
+      expect(log.frames.length).to.be.above(3);
+      await engine.clear(); // nothing played yet
+      expect(engine.heardMs('item_1')).to.equal(null);
       const pcm = new Int16Array(24000);
       for (let i = 0; i < pcm.length; i++) pcm[i] = floatToInt16Sample(0.2 + 0.1 * Math.sin(i / 9));
       expect(engine.play('item_1', pcm.buffer)).to.equal(true);
       engine.end('item_1');
       await sleep(450);
-      expect(engine.outputLevel).to.be.above(0.1);
+      expect(log.output).to.be.above(0.1); // the output level that comes with each frame
       const heardBefore = engine.heardMs('item_1')!;
-      const barge = (await engine.clear())!;
-      expect(barge.itemId).to.equal('item_1');
+      await engine.clear();
+      const heard = engine.heardMs('item_1')!;
       // The clear takes a few ms to be acknowledged; audio keeps sounding meanwhile.
-      expect(barge.heardMs).to.be.within(Math.max(0, heardBefore - 15), heardBefore + 60);
-      expect(barge.heardMs).to.be.within(300, 480);
+      expect(heard).to.be.within(Math.max(0, heardBefore - 15), heardBefore + 60);
+      expect(heard).to.be.within(300, 480);
       expect(engine.play('item_1', new Int16Array(480).buffer)).to.equal(false); // late delta dropped
       expect(engine.playing).to.equal(false);
-      expect(playback).to.deep.equal([true, false]);
+      expect(log.playback).to.deep.equal([true, false]);
       engine.setMuted(true);
-      const track = engine.capture!.stream.getAudioTracks()[0]!;
+      const track = probe.streams[0]!.getAudioTracks()[0]!;
       await engine.close();
       await engine.close(); // idempotent
       expect(ctx.state).to.equal('closed');
       expect(track.readyState).to.equal('ended');
-      expect(engine.context).to.equal(null);
-      expect(spy.streams.every((s) => s.getTracks().every((t) => t.readyState === 'ended'))).to.equal(true);
+      expect(probe.streams.every((s) => s.getTracks().every((t) => t.readyState === 'ended'))).to.equal(true);
+      expect(engine.play('late', new ArrayBuffer(960))).to.equal(false);
     } finally {
-      spy.restore();
+      await engine.close();
+    }
+  });
+
+  it('opens the chosen input device and routes the output to a chosen sink', async () => {
+    probe = probeAudio();
+    const devices = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'audioinput' && d.deviceId);
+    const chosen = devices.at(-1)!;
+    const { handlers, log } = recordHandlers();
+    const engine = new AudioEngine({ muted: false, deviceId: chosen.deviceId }, handlers);
+    try {
+      await engine.start();
+      const settings = probe.streams[0]!.getAudioTracks()[0]!.getSettings();
+      expect(settings.deviceId).to.equal(chosen.deviceId);
+      // Chromium has AudioContext.setSinkId: '' is the default device; an unknown one is refused.
+      expect(await engine.setSinkId('')).to.equal(true);
+      expect((engine.context as AudioContext & { sinkId: string }).sinkId).to.equal('');
+      let refused: unknown = null;
+      await engine.setSinkId('no-such-sink').catch((e: unknown) => (refused = e));
+      expect(refused, 'unknown sink').to.be.instanceOf(DOMException);
+      await sleep(100);
+      expect(log.frames.length, 'capture still runs').to.be.above(0);
+    } finally {
       await engine.close();
     }
   });
 
   it('surfaces an autoplay-suspended context as audio_blocked and resumes from a tap', async () => {
-    const blocked: boolean[] = [];
     let ctx: AudioContext | null = null;
-    const engine = new AudioEngine({
-      onFrame: () => {},
-      onBlocked: (b) => blocked.push(b),
-      createContext: (options) => {
-        ctx = new AudioContext(options);
-        void ctx.suspend();
+    probe = probeAudio({
+      onContext: (context) => {
+        ctx = context;
+        void context.suspend();
         // What Chrome does without a user activation: resume() stays pending.
-        Object.defineProperty(ctx, 'resume', { configurable: true, value: () => new Promise(() => {}) });
-        return ctx;
+        Object.defineProperty(context, 'resume', { configurable: true, value: () => new Promise(() => {}) });
       },
     });
+    const { handlers, log } = recordHandlers();
+    const engine = new AudioEngine({ muted: false }, handlers);
     await engine.start();
-    expect(blocked).to.deep.equal([true]);
+    expect(log.blocked).to.deep.equal([true]);
     delete (ctx as unknown as { resume?: unknown }).resume; // the user tapped: resume works again
     expect(await engine.resume()).to.equal(true);
-    expect(blocked).to.deep.equal([true, false]);
+    expect(log.blocked).to.deep.equal([true, false]);
     await engine.close();
   });
 
   it('rejects with worklet_load_failed and leaves nothing open', async () => {
-    const spy = spyOnMicrophone();
-    const engine = new AudioEngine({ onFrame: () => {}, workletUrl: '/nowhere/worklets' });
-    try {
-      const started = engine.start();
-      const ctx = engine.context!;
-      const error = await started.then(
-        () => null,
-        (e: unknown) => e,
-      );
-      expect((error as AudioError).code).to.equal('worklet_load_failed');
-      expect(ctx.state).to.equal('closed');
-      expect(engine.context).to.equal(null);
-      expect(spy.streams.length).to.equal(1);
-      expect(spy.streams[0]!.getTracks().every((t) => t.readyState === 'ended')).to.equal(true);
-    } finally {
-      spy.restore();
-    }
+    probe = probeAudio();
+    const engine = new AudioEngine({ muted: false, workletUrl: '/nowhere/worklets' }, recordHandlers().handlers);
+    const error = await engine.start().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((error as AudioError).code).to.equal('worklet_load_failed');
+    expect(engine.context.state).to.equal('closed');
+    expect(probe.streams.length).to.equal(1);
+    expect(probe.streams[0]!.getTracks().every((t) => t.readyState === 'ended')).to.equal(true);
   });
 
   it('queues audio that arrives before the player is ready (a greeting during the permission prompt)', async () => {
-    const playback: boolean[] = [];
-    const engine = new AudioEngine({ onFrame: () => {}, onPlayback: (p) => playback.push(p) });
+    probe = probeAudio();
+    const { handlers, log } = recordHandlers();
+    const engine = new AudioEngine({ muted: false }, handlers);
     const started = engine.start();
     const pcm = new Int16Array(2400).fill(3000); // 100 ms
-    expect(engine.player!.node).to.equal(null);
+    expect(probe.nodes).to.deep.equal([]); // no player node yet
     expect(engine.play('greeting', pcm.buffer)).to.equal(true);
     engine.end('greeting');
     expect(engine.playing).to.equal(true);
     await started;
     await sleep(250);
-    expect(engine.player!.item('greeting')).to.include({ received: 2400, rendered: 2400 });
+    expect(engine.heardMs('greeting', Infinity)).to.equal(100); // all of it rendered
     expect(engine.heardMs('greeting')).to.be.above(50);
-    expect(playback).to.deep.equal([true, false]);
+    expect(log.playback).to.deep.equal([true, false]);
     expect(engine.playing).to.equal(false);
     await engine.close();
     expect(engine.play('late', new ArrayBuffer(960))).to.equal(false);
   });
 
   it('close() during start() rejects the start and releases what opened meanwhile', async () => {
-    const spy = spyOnMicrophone();
-    try {
-      const engine = new AudioEngine({ onFrame: () => {} });
-      const started = engine.start().then(
-        () => null,
-        (e: unknown) => e,
-      );
-      const ctx = engine.context!;
-      await engine.close();
-      const error = await started;
-      expect((error as DOMException).name).to.equal('AbortError');
-      expect(ctx.state).to.equal('closed');
-      expect(spy.streams.every((s) => s.getTracks().every((t) => t.readyState === 'ended'))).to.equal(true);
-      expect(() => engine.prepare()).to.throw(DOMException);
-    } finally {
-      spy.restore();
-    }
+    probe = probeAudio();
+    const engine = new AudioEngine({ muted: false }, recordHandlers().handlers);
+    const started = engine.start().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    await engine.close();
+    const error = await started;
+    expect((error as DOMException).name).to.equal('AbortError');
+    expect(engine.context.state).to.equal('closed');
+    expect(probe.streams.every((s) => s.getTracks().every((t) => t.readyState === 'ended'))).to.equal(true);
+    // A closed engine does not start again.
+    expect(((await engine.start().catch((e: unknown) => e)) as DOMException).name).to.equal('AbortError');
   });
 
-  it('can run at a forced rate (24 kHz: the player passes the wire audio through)', async () => {
-    const engine = new AudioEngine({ onFrame: () => {}, sampleRate: 24000 });
-    await engine.start();
-    expect(engine.context!.sampleRate).to.equal(24000);
+  it('starts muted when muted before the microphone opened', async () => {
+    probe = probeAudio();
+    const { handlers, log } = recordHandlers();
+    const engine = new AudioEngine({ muted: false }, handlers);
+    const started = engine.start();
+    engine.setMuted(true); // during the permission prompt
+    await started;
+    await sleep(1100); // spans at least two beeps
+    expect(log.frames.length).to.be.above(40);
+    expect(log.frames.every((f) => f.level === 0 && f.pcm.every((v) => v === 0))).to.equal(true);
     await engine.close();
   });
 });

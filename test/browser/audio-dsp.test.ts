@@ -7,7 +7,7 @@ import { Resampler, bandEdges } from '../../src/audio/resampler.js';
 import { CaptureFramer } from '../../src/audio/capture-framer.js';
 import { FADE, FADE_THRESHOLD, PlayerCore, fadeIn, type Item } from '../../src/audio/player-core.js';
 import { AudioError } from '../../src/audio/errors.js';
-import { requestMicrophone } from '../../src/audio/capture.js';
+import { requestMicrophone } from '../../src/audio/audio-engine.js';
 
 /** Deterministic PRNG (mulberry32). */
 function prng(seed: number): () => number {
@@ -222,7 +222,8 @@ describe('capture framer', () => {
     expect(frames.length).to.equal(50); // 1 s (the filter's delay only shifts the time stamps)
     for (const f of frames) expect(f.pcm.length).to.equal(480);
     expect(frames[10]!.level).to.be.closeTo(0.5 * Math.SQRT1_2, 0.01);
-    expect(frames[0]!.at).to.be.closeTo(start / 48000 - framer.delay, 1e-9);
+    // Stamped with the resampler's group delay taken off.
+    expect(frames[0]!.at).to.be.closeTo(start / 48000 - new Resampler(48000, 24000).delay / 48000, 1e-9);
     for (let i = 1; i < frames.length; i++) expect(frames[i]!.at - frames[i - 1]!.at).to.be.closeTo(0.02, 1e-9);
   });
 
@@ -321,6 +322,14 @@ describe('player core', () => {
     expect(rendered(core, 'a')!.rendered).to.equal(1100);
     expect(core.state).to.equal('idle');
     expect(core.underruns).to.equal(1); // the end of an ended item is no underrun
+    // The grown pre-roll is the player's, not the reply's: the next reply waits for it too.
+    expect(core.preroll).to.equal(720);
+    core.push('a2', new Int16Array(600).fill(100));
+    renderCore(core, 4, 2816);
+    expect(core.state).to.equal('buffering'); // 600 < 720
+    core.push('a2', new Int16Array(200).fill(100));
+    renderCore(core, 1, 3328);
+    expect(core.state).to.equal('playing');
     // A short item that ended plays at once, below the pre-roll.
     const core2 = new PlayerCore(24000);
     core2.push('b', new Int16Array(50).fill(10));

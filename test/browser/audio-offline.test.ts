@@ -44,7 +44,7 @@ describe('capture worklet (offline)', () => {
     it(`resamples ${rate} Hz to 24 kHz frames: 1 kHz passes, ≥ 12.5 kHz is ≥ 50 dB down`, async () => {
       const frames = await captureOffline(rate, 1000);
       expect(frames.length).to.equal(25);
-      for (const f of frames) expect([f.type, f.pcm.byteLength]).to.deep.equal(['frame', 960]);
+      for (const f of frames) expect(f.pcm.byteLength).to.equal(960);
       const pass = framesRms(frames);
       expect(Math.abs(db(pass / Math.SQRT1_2))).to.be.below(1);
       expect(frames[5]!.level).to.be.closeTo(Math.SQRT1_2, 0.02);

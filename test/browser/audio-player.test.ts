@@ -1,14 +1,15 @@
-// The player in real time, in Chromium: tapped by a second worklet that sees exactly what the
-// player rendered (bit-exactness, clear latency, heard-time ground truth, underruns, first
-// audio), plus the worklet-url and CSP-blocked loading paths. Measurement lives here, in the
-// tap, not in the player. At the end, the audio figures are printed as one
+// The engine's player in real time, in Chromium: its node tapped by a second worklet that sees
+// exactly what the player rendered (bit-exactness, clear latency, heard-time ground truth,
+// underruns, first audio), plus the worklet-url and CSP-blocked loading paths. Measurement lives
+// here, in the tap, not in the player. At the end, the audio figures are printed as one
 // `AUDIO_FIGURES {json}` line (bench/audio-figures.mjs collects it).
 import { expect } from '@open-wc/testing';
-import { AudioPlayer, type PlayerOutput } from '../../src/audio/player.js';
+import { AudioEngine } from '../../src/audio/audio-engine.js';
 import { loadWorklet } from '../../src/audio/worklet-loader.js';
 import { AudioError } from '../../src/audio/errors.js';
 import { floatToInt16Sample } from '../../src/audio/pcm.js';
 import { PLAYER_PROCESSOR } from '../../src/audio/messages.js';
+import { lastReport, probeAudio, recordHandlers, type AudioProbe } from './audio-probe.js';
 
 // ── the tap: records what reaches it, per quantum ──
 const TAP_SOURCE = `
@@ -95,17 +96,19 @@ const offsetTone = (n: number, seed = 0) => pcm(n, (i) => 0.25 + 0.2 * Math.sin(
 /** Speech-like: starts and ends at exactly 0. */
 const hannTone = (n: number) => pcm(n, (i) => 0.45 * Math.sin((2 * Math.PI * 440 * i) / 24000) * Math.sin((Math.PI * i) / (n - 1)) ** 2 + 0.1 * Math.sin((2 * Math.PI * 2700 * i) / 24000) * Math.sin((Math.PI * i) / (n - 1)) ** 2);
 
-function pushChunks(player: AudioPlayer, itemId: string, data: Int16Array, sizes: () => number): void {
+function pushChunks(player: AudioEngine, itemId: string, data: Int16Array, sizes: () => number): void {
   for (let i = 0; i < data.length; ) {
     const n = Math.min(data.length - i, sizes());
-    player.push(itemId, data.slice(i, i + n).buffer);
+    player.play(itemId, data.slice(i, i + n).buffer);
     i += n;
   }
 }
 
-/** Ms of `itemId` received / rendered (as of the last report). */
-const receivedMs = (player: AudioPlayer, itemId: string) => ((player.item(itemId)?.received ?? 0) * 1000) / 24000;
-const renderedMs = (player: AudioPlayer, itemId: string) => ((player.item(itemId)?.rendered ?? 0) * 1000) / 24000;
+/**
+ * Ms of `itemId` rendered (as of the last report), once the player is idle: heard time at a
+ * moment when everything rendered has left the output path (clamped to what was received).
+ */
+const renderedMs = (player: AudioEngine, itemId: string) => player.heardMs(itemId, Infinity) ?? 0;
 /** The output path latency heard time subtracts (ms). */
 const latencyMs = (ctx: AudioContext) => (ctx.baseLatency + ctx.outputLatency) * 1000;
 /** `performance.now()` time at which context time `t` is (or was) at the speaker. */
@@ -115,15 +118,15 @@ function speakerTime(ctx: AudioContext, t: number): number {
 }
 
 /** Resolves once the player has nothing queued or sounding. */
-async function idle(player: AudioPlayer): Promise<void> {
+async function idle(player: AudioEngine): Promise<void> {
   while (player.playing) await sleep(5);
 }
 
 /** Figures collected by the tests below, printed at the end. */
 const figures: Record<string, unknown> = {};
 
-async function newContext(sampleRate?: number): Promise<AudioContext> {
-  const ctx = new AudioContext(sampleRate ? { sampleRate, latencyHint: 'interactive' } : { latencyHint: 'interactive' });
+async function newContext(): Promise<AudioContext> {
+  const ctx = new AudioContext({ latencyHint: 'interactive' });
   await ctx.resume();
   return ctx;
 }
@@ -134,27 +137,41 @@ describe('player (real time)', function () {
   // sample-exact checks see as a glitch. One retry separates that from a real regression.
   this.retries(1);
   let ctx: AudioContext;
-  let player: AudioPlayer | null = null;
+  let player: AudioEngine | null = null;
+  /** The player's node (to tap it). */
+  let node: AudioWorkletNode;
   let playback: boolean[] = [];
+  let probe: AudioProbe | null = null;
 
-  async function open(context: AudioContext, output?: PlayerOutput): Promise<AudioPlayer> {
-    await loadWorklet(context);
-    playback = [];
-    player = new AudioPlayer(context, (p) => playback.push(p));
-    player.start(output);
+  /** An engine (microphone and player) in a context of `sampleRate` (default: the device's), not started. */
+  function create(sampleRate?: number): AudioEngine {
+    probe = probeAudio({ sampleRate });
+    const { handlers, log } = recordHandlers();
+    playback = log.playback;
+    player = new AudioEngine({ muted: false }, handlers);
+    ctx = player.context;
     return player;
   }
 
+  async function open(sampleRate?: number): Promise<AudioEngine> {
+    const engine = create(sampleRate);
+    await engine.start();
+    node = probe!.node(PLAYER_PROCESSOR);
+    expect(node.context).to.equal(ctx);
+    return engine;
+  }
+
   afterEach(async () => {
-    player?.close();
+    probe?.restore();
+    probe = null;
+    await player?.close();
     player = null;
-    await ctx?.close();
   });
 
   it('reproduces its input within 1 LSB, tapped after it (24 kHz context)', async () => {
-    ctx = await newContext(24000);
-    const player = await open(ctx);
-    const t = await tap(ctx, player.node!, { seconds: 1.2 });
+    const player = await open(24000);
+    expect(ctx.sampleRate).to.equal(24000);
+    const t = await tap(ctx, node, { seconds: 1.2 });
     const input = hannTone(12000); // 0.5 s
     let seed = 1;
     pushChunks(player, 'a', input, () => (seed = (seed * 7919) % 2400) + 1);
@@ -176,15 +193,15 @@ describe('player (real time)', function () {
   });
 
   it('clear() is silent within the ≤ 5 ms fade of the message arriving (device-rate context)', async () => {
-    ctx = await newContext();
-    const player = await open(ctx);
-    const t = await tap(ctx, player.node!, { seconds: 1.5, threshold: LSB });
-    player.push('a', pcm(36000, () => 0.25).buffer); // 1.5 s of a constant: any fade shows at once
+    const player = await open();
+    const t = await tap(ctx, node, { seconds: 1.5, threshold: LSB });
+    player.play('a', pcm(36000, () => 0.25).buffer); // 1.5 s of a constant: any fade shows at once
     while (!playback[0]) await sleep(5);
     await sleep(250);
     const calledAt = performance.now();
-    const result = await player.clear();
+    await player.clear();
     const ackAt = performance.now();
+    const heardAtClear = player.heardMs('a')!;
     await sleep(60);
     const d = await t.dump();
     // The fade starts where the output first leaves 0.25 before the silence; the message arrived
@@ -198,8 +215,12 @@ describe('player (real time)', function () {
     expect(((lastLoud - fadeStart) * 1000) / ctx.sampleRate).to.be.above(3); // it faded rather than cut
     // Nothing after: the tap's count stopped at the fade.
     expect(d.cum[d.cum.length - 1]).to.equal(d.nz);
-    expect(result.itemId).to.equal('a');
-    expect(player.push('a', offsetTone(2400).buffer)).to.equal(false); // late delta of a cut item
+    // The clear named 'a': its heard time stays at what was heard when the output went silent,
+    // while what was rendered before has since reached the speaker.
+    expect(heardAtClear).to.be.within(200, 500);
+    expect(player.heardMs('a')).to.equal(heardAtClear);
+    expect(player.heardMs('a', ctx.currentTime)).to.be.above(heardAtClear);
+    expect(player.play('a', offsetTone(2400).buffer)).to.equal(false); // late delta of a cut item
     expect(player.playing).to.equal(false);
     expect(playback).to.deep.equal([true, false]);
     figures.clear = {
@@ -210,10 +231,9 @@ describe('player (real time)', function () {
   });
 
   it('heard-ms matches the tap within ±10 ms while playing, after "done" and at a clear', async () => {
-    ctx = await newContext();
-    const player = await open(ctx);
+    const player = await open();
     const rate = ctx.sampleRate;
-    const t = await tap(ctx, player.node!, { seconds: 3, threshold: LSB });
+    const t = await tap(ctx, node, { seconds: 3, threshold: LSB });
     expect(player.heardMs('a')).to.equal(null);
     // 2 s of audio arrives at once (faster than real time) and is done before it is heard.
     pushChunks(player, 'a', offsetTone(48000), () => 4800);
@@ -223,7 +243,8 @@ describe('player (real time)', function () {
       await sleep(90);
       samples.push({ at: ctx.currentTime, heard: player.heardMs('a')! });
     }
-    const result = await player.clear();
+    await player.clear();
+    const heardAtClear = player.heardMs('a')!;
     await sleep(80);
     const d = await t.dump();
     const tapMsAt = (time: number) => {
@@ -236,11 +257,11 @@ describe('player (real time)', function () {
     for (const e of errors) expect(Math.abs(e), `errors ${errors.map((x) => x.toFixed(1))}`).to.be.at.most(10);
     const tapTotalMs = (d.nz * 1000) / rate;
     expect(Math.abs(renderedMs(player, 'a') - tapTotalMs)).to.be.at.most(10);
-    expect(Math.abs(result.heardMs! - (tapTotalMs - latency))).to.be.at.most(10);
-    expect(receivedMs(player, 'a')).to.equal(2000);
+    expect(Math.abs(heardAtClear - (tapTotalMs - latency))).to.be.at.most(10);
     // Later, what was rendered before the clear has all left the output path: heard = rendered.
     await sleep(latency + 20);
-    expect(Math.abs(player.heardMs('a')! - tapTotalMs)).to.be.at.most(10);
+    expect(Math.abs(player.heardMs('a', ctx.currentTime)! - tapTotalMs)).to.be.at.most(10);
+    expect(player.heardMs('a')).to.equal(heardAtClear); // what the truncate uses
     figures.heardMs = {
       maxAbsErrorMs: +Math.max(...errors.map(Math.abs), Math.abs(renderedMs(player, 'a') - tapTotalMs)).toFixed(2),
       latencyCompensationMs: +latency.toFixed(2),
@@ -251,67 +272,65 @@ describe('player (real time)', function () {
   });
 
   it('heard-ms never exceeds what was received, and reaches it once all was heard', async () => {
-    ctx = await newContext();
-    const player = await open(ctx);
-    player.push('short', offsetTone(2400).buffer); // 100 ms
+    const player = await open();
+    player.play('short', offsetTone(2400).buffer); // 100 ms
     player.end('short');
     await sleep(10);
     await idle(player);
     await sleep(latencyMs(ctx) + 30);
     expect(player.heardMs('short')).to.equal(100);
-    expect(receivedMs(player, 'short')).to.equal(100);
+    expect(player.heardMs('short', ctx.currentTime + 10)).to.equal(100);
     expect(player.heardMs('never')).to.equal(null);
   });
 
   it('plays three responses with underruns between them through one node', async () => {
-    ctx = await newContext();
-    const player = await open(ctx);
-    const t = await tap(ctx, player.node!, { seconds: 3, threshold: LSB });
-    const node = player.node;
+    const player = await open();
+    const t = await tap(ctx, node, { seconds: 3, threshold: LSB });
+    const seen = lastReport(node);
     // Response 1: all at once, done.
-    player.push('r1', offsetTone(4800, 1).buffer);
+    player.play('r1', offsetTone(4800, 1).buffer);
     player.end('r1');
     await sleep(350);
     // Response 2: 100 ms, a 150 ms stall (underrun), 100 ms more, done.
-    player.push('r2', offsetTone(2400, 2).buffer);
+    player.play('r2', offsetTone(2400, 2).buffer);
     await sleep(250);
-    expect(player.report!.underruns).to.equal(1);
-    expect(player.report!.state).to.equal('buffering');
-    player.push('r2', offsetTone(2400, 3).buffer);
+    expect(seen.report!.underruns).to.equal(1);
+    expect(seen.report!.state).to.equal('buffering');
+    player.play('r2', offsetTone(2400, 3).buffer);
     player.end('r2');
     await sleep(300);
     // Response 3: real-time-paced 20 ms deltas, done.
     const r3 = offsetTone(7200, 4);
     for (let i = 0; i < r3.length; i += 480) {
-      player.push('r3', r3.slice(i, i + 480).buffer);
+      player.play('r3', r3.slice(i, i + 480).buffer);
       await sleep(20);
     }
     player.end('r3');
     await sleep(250);
     const d = await t.dump();
-    expect(player.node).to.equal(node);
+    expect(probe!.node(PLAYER_PROCESSOR)).to.equal(node); // one node for all three
     // Speaking (true) … done (false), once per response: the underrun was no stop.
     expect(playback).to.deep.equal([true, false, true, false, true, false]);
-    for (const id of ['r1', 'r2', 'r3']) expect(player.item(id)!.rendered, id).to.equal(player.item(id)!.received);
-    expect(player.report!.underruns).to.be.at.least(1);
-    expect(player.report!.preroll).to.be.above(480); // grew after the underrun
+    // Everything received was rendered.
+    expect([renderedMs(player, 'r1'), renderedMs(player, 'r2'), renderedMs(player, 'r3')]).to.deep.equal([200, 200, 300]);
+    expect(seen.report!.underruns).to.be.at.least(1);
+    expect(seen.report!.preroll).to.be.above(480); // grew after the underrun, and kept it for the next response
     // The tap heard all 700 ms (plus ≤ 4 ms decay tails at each stop, minus nothing).
     const heard = (d.nz * 1000) / ctx.sampleRate;
     expect(heard).to.be.within(700, 700 + 4 * 5.5);
-    expect(player.report!.state).to.equal('idle');
+    expect(seen.report!.state).to.equal('idle');
   });
 
   it('first audio: a pushed delta is rendered within the pre-roll and a callback, heard after the output latency', async () => {
-    ctx = await newContext();
-    const player = await open(ctx);
+    const player = await open();
     await sleep(300); // let the output clock settle (getOutputTimestamp starts at 0)
     const runs: { toSpeaker: number; toRender: number }[] = [];
     for (let k = 0; k < 3; k++) {
-      const t = await tap(ctx, player.node!, { seconds: 0.5, threshold: LSB });
+      const t = await tap(ctx, node, { seconds: 0.5, threshold: LSB });
       await sleep(20);
       const pushedAt = performance.now();
       const ctAtPush = ctx.currentTime;
-      player.push(`f${k}`, offsetTone(2400).buffer);
+      player.play(`f${k}`, offsetTone(2400).buffer);
       player.end(`f${k}`);
       await sleep(10);
       await idle(player);
@@ -336,35 +355,22 @@ describe('player (real time)', function () {
     };
   });
 
-  it('can play through an <audio> element fed by a MediaStreamAudioDestinationNode', async () => {
-    ctx = await newContext();
-    const player = await open(ctx, 'media-element');
-    const t = await tap(ctx, player.node!, { seconds: 1, threshold: LSB });
-    player.push('m', offsetTone(2400).buffer);
-    player.end('m');
-    await sleep(10);
-    await idle(player);
-    const d = await t.dump();
-    expect((d.nz * 1000) / ctx.sampleRate).to.be.within(100, 105);
-    expect(await player.setSinkId('')).to.be.a('boolean');
-  });
-
   it('queues what comes before start() and drops it on an early clear()', async () => {
-    ctx = await newContext();
-    await loadWorklet(ctx);
-    const early = new AudioPlayer(ctx);
-    expect(early.push('g', offsetTone(480).buffer)).to.equal(true);
+    const early = create();
+    expect(early.play('g', offsetTone(480).buffer)).to.equal(true);
     expect(early.playing).to.equal(true);
-    expect(await early.clear()).to.deep.equal({ itemId: null, heardMs: null });
+    await early.clear();
     expect(early.playing).to.equal(false);
-    expect(early.push('g', offsetTone(480).buffer)).to.equal(false);
-    player = early;
-    early.push('h', offsetTone(2400).buffer);
+    expect(early.heardMs('g')).to.equal(0);
+    expect(early.play('g', offsetTone(480).buffer)).to.equal(false);
+    early.play('h', offsetTone(2400).buffer);
     early.end('h');
-    early.start();
+    await early.start();
     await sleep(10);
     await idle(early);
-    expect(early.item('h')!.rendered).to.equal(2400);
+    expect(renderedMs(early, 'h')).to.equal(100);
+    expect(renderedMs(early, 'g')).to.equal(0);
+    expect(playback).to.deep.equal([true, false]);
   });
 });
 
@@ -372,19 +378,18 @@ describe('worklet loading', function () {
   this.timeout(20000);
 
   it('loads the built file from worklet-url (/dist/worklets/)', async () => {
-    const ctx = await newContext();
+    const probe = probeAudio();
+    const player = new AudioEngine({ muted: false, workletUrl: '/dist/worklets' }, recordHandlers().handlers);
     try {
-      await loadWorklet(ctx, '/dist/worklets');
-      const player = new AudioPlayer(ctx);
-      player.start();
-      const t = await tap(ctx, player.node!, { seconds: 1, threshold: LSB });
-      player.push('u', offsetTone(2400).buffer);
+      await player.start();
+      const t = await tap(player.context, probe.node(PLAYER_PROCESSOR), { seconds: 1, threshold: LSB });
+      player.play('u', offsetTone(2400).buffer);
       player.end('u');
       await sleep(250);
       expect((await t.dump()).nz).to.be.above(0);
-      player.close();
     } finally {
-      await ctx.close();
+      probe.restore();
+      await player.close();
     }
   });
 

@@ -7,7 +7,8 @@ import { encodeBase64 } from '../../src/protocol/base64.js';
 import { basicReplies, ScriptedTransport } from '../../src/protocol/scripted-transport.js';
 import { RealtimeSession } from '../../src/session/session.js';
 import type { RealtimeVoiceError, SessionCallbacks, SessionConfig, SessionStatus } from '../../src/session/types.js';
-import { webAudioEngine } from '../../src/session/web-audio-port.js';
+import { createWebAudioPort } from '../../src/session/web-audio-port.js';
+import { probeAudio, type AudioProbe } from './audio-probe.js';
 
 const CONFIG: SessionConfig = {
   getToken: async () => 'ek_web_audio_test',
@@ -32,9 +33,12 @@ function tone(ms: number): string {
 
 describe('session + real audio engine (Chromium, fake mic)', () => {
   let session: RealtimeSession | undefined;
+  let probe: AudioProbe | undefined;
   afterEach(async () => {
     await session?.stop();
     session = undefined;
+    probe?.restore();
+    probe = undefined;
   });
 
   it('streams the mic, plays replies (speaking), truncates a barge-in at what was heard, releases on stop', async () => {
@@ -43,7 +47,8 @@ describe('session + real audio engine (Chromium, fake mic)', () => {
     const errors: RealtimeVoiceError[] = [];
     const interrupted: { itemId: string; audioEndMs: number }[] = [];
     let levels = 0;
-    let contexts: AudioContext[] = [];
+    probe = probeAudio();
+    const contexts = probe.contexts;
     const callbacks: SessionCallbacks = {
       status: (s) => statuses.push(s),
       connected: () => undefined,
@@ -62,13 +67,7 @@ describe('session + real audio engine (Chromium, fake mic)', () => {
         transports.push(t);
         return t;
       },
-      audio: webAudioEngine({
-        createContext: (options) => {
-          const ctx = new AudioContext(options);
-          contexts.push(ctx);
-          return ctx;
-        },
-      }),
+      audio: createWebAudioPort,
     });
     await session.start();
     expect(errors).to.deep.equal([]);
@@ -110,7 +109,7 @@ describe('session + real audio engine (Chromium, fake mic)', () => {
     expect(t.appendedBytes, 'no frames after stop').to.equal(frozen);
     expect(contexts.length).to.be.greaterThan(0);
     expect(contexts.every((c) => c.state === 'closed'), 'every AudioContext closed').to.equal(true);
-    contexts = [];
+    expect(probe.streams.every((s) => s.getTracks().every((track) => track.readyState === 'ended')), 'the microphone released').to.equal(true);
     expect(errors).to.deep.equal([]);
   });
 });

@@ -15,10 +15,7 @@ declare function registerProcessor(name: string, ctor: new (options: AudioWorkle
 
 /** Microphone in (mono: the node downmixes), 20 ms PCM16 frames at 24 kHz out. `processorOptions.muted`: start muted. */
 class CaptureProcessor extends AudioWorkletProcessor {
-  readonly #framer = new CaptureFramer(sampleRate, (pcm, level, capturedAt) => {
-    const frame: CaptureFrame = { type: 'frame', pcm, level, capturedAt };
-    this.port.postMessage(frame, [pcm]);
-  });
+  readonly #framer = new CaptureFramer(sampleRate, (pcm, level, capturedAt) => this.port.postMessage({ pcm, level, capturedAt } satisfies CaptureFrame, [pcm]));
 
   constructor(options: AudioWorkletNodeOptions) {
     super();
@@ -62,18 +59,7 @@ class PlayerProcessor extends AudioWorkletProcessor {
     core.render(out, currentFrame);
     const key = core.state + core.cleared;
     if (key !== this.#reported || (++this.#sinceReport >= this.#reportEvery && (core.state !== 'idle' || core.changed.size))) {
-      const report: PlayerReport = {
-        time: (currentFrame + out.length) / sampleRate,
-        state: core.state,
-        item: core.current?.id ?? null,
-        level: core.level,
-        received: core.received,
-        underruns: core.underruns,
-        preroll: core.preroll,
-        cleared: core.cleared,
-        items: [...core.changed],
-      };
-      this.port.postMessage(report);
+      this.port.postMessage({ ...core, time: (currentFrame + out.length) / sampleRate } satisfies PlayerReport);
       core.changed.clear();
       core.level = 0;
       this.#reported = key;
