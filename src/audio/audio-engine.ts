@@ -172,7 +172,9 @@ export class AudioEngine {
       await this.close();
       throw aborted ? new DOMException('Closed while starting.', 'AbortError') : failure!.reason;
     }
-    // resume() from a gesture resolves within a few ms; blocked by the autoplay policy it stays pending.
+    // resume() from a gesture resolves within a few ms; blocked by the autoplay policy it stays
+    // pending. Asked again now that the mic is granted: Chromium then allows audio without a
+    // gesture, so only stricter browsers (Safari, Firefox) show the tap target.
     await Promise.race([context.resume().catch(noop), new Promise((resolve) => setTimeout(resolve, 300))]);
     context.onstatechange = () => this.#checkBlocked();
     this.#checkBlocked();

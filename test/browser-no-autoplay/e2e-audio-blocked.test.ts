@@ -1,10 +1,12 @@
-// Acceptance (issue 5): Chromium without the autoplay flag. A call started outside a user
-// gesture connects, but its AudioContext stays suspended: `audio_blocked` (not fatal), a "tap to
+// Acceptance (issue 5): Chromium without the autoplay flag, with a strict browser's rule emulated
+// (strict-autoplay.ts: Chromium itself unblocks a context once the mic is granted). A call started
+// outside a user gesture connects, but its AudioContext stays suspended: `audio_blocked` (not fatal), a "tap to
 // enable audio" button, and nothing rendered; a real click (a trusted gesture) on the button
 // resumes audio and the greeting that was waiting is heard — checked with a tap on the player.
 import { expect } from '@open-wc/testing';
 import { resetMouse, sendMouse } from '@web/test-runner-commands';
 import { resolveStrings } from '../../src/i18n.js';
+import { strictAutoplay } from '../browser-support/strict-autoplay.js';
 import { cleanup, instrument, localServer, mount, part, printFrameTotals, sleep, tapNonZeroMs, waitFor } from '../browser-support/e2e.js';
 
 describe('e2e: autoplay blocked', function () {
@@ -13,13 +15,16 @@ describe('e2e: autoplay blocked', function () {
   before(async function () {
     if (!(await localServer()).url) this.skip();
   });
+  let restore = () => {};
   afterEach(async () => {
+    restore();
     await resetMouse();
     await cleanup();
   });
   after(() => printFrameTotals('e2e-audio-blocked'));
 
   it('audio_blocked: the call runs, the greeting waits silently, and a real tap makes it heard', async () => {
+    restore = strictAutoplay();
     const probe = instrument();
     const { el, log } = await mount({ attrs: { greeting: 'Welcome to Northwind Outfitters! How can I help you today?' } });
     void el.start(); // not from a gesture
@@ -46,5 +51,17 @@ describe('e2e: autoplay blocked', function () {
     const after = (await probe.tap())!;
     expect(tapNonZeroMs(after), 'ms of greeting rendered after the tap').to.be.above(500);
     expect(log.errors).to.deep.equal(['audio_blocked']);
+  });
+
+  it("Chromium's own policy: with the microphone granted, a call started without a gesture plays at once", async () => {
+    const probe = instrument();
+    const { el, log } = await mount({ attrs: { greeting: 'Welcome to Northwind Outfitters! How can I help you today?' } });
+    void el.start(); // not from a gesture
+    await waitFor(() => log.serverEvents('response.output_audio.done').length === 1, 'the greeting audio arrived');
+    await sleep(1000);
+    expect(probe.contexts[0]!.state).to.equal('running');
+    expect(part(el, 'audio-button'), 'no tap target').to.equal(null);
+    expect(log.errors).to.deep.equal([]);
+    expect(tapNonZeroMs((await probe.tap())!), 'ms of greeting rendered without a tap').to.be.above(500);
   });
 });

@@ -1,5 +1,5 @@
-// Issue 7 (3): Chromium without the autoplay flag, the call started outside a user gesture. The
-// AudioContext stays suspended: `audio_blocked` is reported (not fatal) with a tap target, the
+// Issue 7 (3): Chromium without the autoplay flag, a strict browser's rule emulated
+// (strict-autoplay.ts), the call started outside a user gesture. The AudioContext stays suspended: `audio_blocked` is reported (not fatal) with a tap target, the
 // call itself connects and a spoken (audio) reply still arrives as text, the status never
 // going wrong (it stays `speaking` while its audio waits); a real click on the tap target resumes
 // audio, the reply plays out and the status returns to `listening`.
@@ -7,6 +7,7 @@ import { fixture, html, expect, waitUntil } from '@open-wc/testing';
 import { resetMouse, sendMouse } from '@web/test-runner-commands';
 import '../../src/index.js';
 import type { RealtimeVoiceElement } from '../../src/index.js';
+import { strictAutoplay } from '../browser-support/strict-autoplay.js';
 import { captureGlobals, fastScenario, hard, servers, sim, statusRecorder, tokenRecorder, type Servers } from '../browser/hardening-helpers.js';
 
 describe('hardening: autoplay blocked', function () {
@@ -25,6 +26,7 @@ describe('hardening: autoplay blocked', function () {
 
   it('reports audio_blocked (non-fatal), keeps the call and the transcript going, and resumes on a tap', async () => {
     await fastScenario();
+    const restore = strictAutoplay();
     const captured = captureGlobals();
     try {
       const el = await fixture<RealtimeVoiceElement>(html`<realtime-voice variant="inline" transcript text-input language="en"></realtime-voice>`);
@@ -57,6 +59,7 @@ describe('hardening: autoplay blocked', function () {
       await hard('report', { name: 'no-autoplay', data: { statuses: status.statuses, errors: errors.map((e) => e.code), whileBlocked, settleMsAfterTap: settleMs } });
       el.stop();
     } finally {
+      restore();
       captured.restore();
     }
   });
