@@ -33,12 +33,12 @@ input { flex: 1; min-width: 0 }
 .l { position: relative; display: inline-flex; align-items: center; gap: 8px; min-height: 48px; padding: 0 18px; border-radius: 999px; box-shadow: var(--_sh) }
 .l::after { content: ''; position: absolute; inset: -6px; border-radius: inherit; border: 6px solid color-mix(in srgb, var(--_a) 35%, transparent); opacity: var(--_lvl, 0); will-change: opacity; pointer-events: none }
 .x { padding: 0 10px }
-.lv { width: 12px; height: 12px; border-radius: 50%; background: var(--_a); transform: scale(calc(1 + var(--_lvl, 0))); transition: transform 50ms; will-change: transform }
+.lv { width: 12px; height: 12px; border-radius: 50%; background: var(--_a); transform: scale(calc(1 + var(--_lvl, 0))); will-change: transform }
 :host([status='idle']) .lv, :host([status='error']) .lv { background: var(--_bd) }
 ol { list-style: none; margin: 0; padding: 0; flex: 1; min-height: 48px; overflow-y: auto; display: flex; flex-direction: column; gap: 6px }
 li { max-width: 85%; padding: 6px 10px; border-radius: var(--_r); background: var(--_m); white-space: pre-wrap; overflow-wrap: anywhere }
 .user { align-self: flex-end }
 .e { color: var(--_er) }
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap }
-@media (prefers-reduced-motion: reduce) { .l::after { display: none } .lv { transform: none; transition: none; opacity: calc(0.4 + var(--_lvl, 0) * 0.6) } }
+@media (prefers-reduced-motion: reduce) { .l::after { display: none } .lv { transform: none; opacity: calc(0.4 + var(--_lvl, 0) * 0.6) } }
 `;

@@ -46,8 +46,8 @@ export interface SessionHandle {
 /** Creates the session behind an element (a seam for tests and for hosts that wrap the session). */
 export type SessionFactory = (config: SessionConfig, callbacks: SessionCallbacks) => SessionHandle;
 
-/** The UI's own properties; every other property is passed to the session as it is (same names as in `SessionConfig`). */
-const UI_KEYS = ['variant', 'position', 'label', 'transcript', 'textInput', 'muted', 'open', 'strings'];
+/** The UI's own properties; every other property (`textInput` too: it lets a call go on without a mic) is passed to the session as it is (same names as in `SessionConfig`). */
+const UI_KEYS = ['variant', 'position', 'label', 'transcript', 'muted', 'open', 'strings'];
 
 /** Error code → the strings key of its user-facing message. */
 const ERROR_TEXT: Partial<Record<ErrorCode, keyof RealtimeVoiceStrings>> = {
@@ -214,7 +214,7 @@ export class RealtimeVoiceElement extends LitElement {
   /** Shows the live transcript. */
   transcript = false;
 
-  /** Shows a text box; typed text is a turn (and interrupts the agent). */
+  /** Shows a text box; typed text is a turn (and interrupts the agent). With it, a refused or missing microphone leaves a typed call instead of ending it. */
   textInput = false;
 
   /** Microphone muted; reflected. */
@@ -251,8 +251,10 @@ export class RealtimeVoiceElement extends LitElement {
   #talking = false;
   #said = '';
   #level = 0;
+  #painted = '';
   #paintTimer = 0;
   #follow = true;
+  #scroll = 0;
   #s!: RealtimeVoiceStrings;
   #lang!: string;
 
@@ -315,7 +317,8 @@ export class RealtimeVoiceElement extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     clearTimeout(this.#paintTimer);
-    this.#paintTimer = 0;
+    cancelAnimationFrame(this.#scroll);
+    this.#paintTimer = this.#scroll = 0;
     // A move (remove + insert in one task) keeps the call; a removal ends it and frees everything.
     queueMicrotask(() => {
       if (!this.isConnected) this.stop();
@@ -323,16 +326,18 @@ export class RealtimeVoiceElement extends LitElement {
   }
 
   protected override willUpdate(): void {
-    // Follow new messages unless the user scrolled up to read.
-    const t = this.#find('ol');
-    this.#follow = !t || t.scrollHeight - t.scrollTop - t.clientHeight < 24;
     this.#lang = uiLanguage(this.language);
     this.#s = resolveStrings(this.#lang, this.strings);
   }
 
   protected override updated(changed: PropertyValues<this>): void {
-    const t = this.#find('ol');
-    if (t && this.#follow) t.scrollTop = t.scrollHeight;
+    // Follow new messages unless the user scrolled up to read: once per frame, in the frame's own
+    // layout (measuring around every update forced two layouts per streamed word).
+    this.#scroll ||= requestAnimationFrame(() => {
+      this.#scroll = 0;
+      const t = this.#find('ol');
+      if (t && this.#follow) t.scrollTop = t.scrollHeight;
+    });
     const session = this.#session;
     if (!session) return;
     if (changed.has('muted')) session.setMuted(this.muted);
@@ -358,7 +363,7 @@ export class RealtimeVoiceElement extends LitElement {
     const error = this.#error;
     const message = ({ role, text }: ConversationItem) =>
       text ? html`<li part="message message-${role}" class=${role}><span class="sr">${role === 'user' ? s.you : s.agent}: </span>${text}</li>` : nothing;
-    const transcript = html`<ol part="transcript" aria-label=${s.log} tabindex="0">${this.#session?.conversation.map(message)}</ol>
+    const transcript = html`<ol part="transcript" aria-label=${s.log} tabindex="0" @scroll=${this.#onScroll}>${this.#session?.conversation.map(message)}</ol>
       <div class="sr" aria-live="polite">${this.#said}</div>`;
     const retry = html`<button part="retry-button" class="a" @click=${this.start}>${error === 'session_expired' ? s.continue : s.retry}</button>`;
     const form = html`<form part="form" @submit=${this.#submit}>
@@ -376,7 +381,7 @@ export class RealtimeVoiceElement extends LitElement {
       </div>
       ${this.transcript ? transcript : nothing}
       ${audio}
-      ${error ? html`<div part="error" class="e" role="alert">${s[ERROR_TEXT[error] ?? 'failed']} ${retry}</div>` : nothing}
+      ${error ? html`<div part="error" class="e" role="alert">${s[ERROR_TEXT[error] ?? 'failed']} ${active ? nothing : retry}</div>` : nothing}
       ${this.textInput ? form : nothing}
       <div part="controls" class="c">
         ${active ? html`<button part="mute-button" aria-pressed=${this.muted} @click=${this.#mute}>${s.mute}</button>` : nothing}
@@ -441,6 +446,11 @@ export class RealtimeVoiceElement extends LitElement {
     this.requestUpdate();
   }
 
+  #onScroll(e: Event) {
+    const t = e.target as HTMLElement;
+    this.#follow = t.scrollHeight - t.scrollTop - t.clientHeight < 24;
+  }
+
   #mute() {
     this.muted = !this.muted;
   }
@@ -458,7 +468,9 @@ export class RealtimeVoiceElement extends LitElement {
 
   #paint = () => {
     this.#paintTimer = 0;
-    this.#find('.w')?.style.setProperty('--_lvl', this.#level.toFixed(2));
+    // In steps of 0.05: a change the eye cannot see would still cost a frame.
+    const level = (Math.round(this.#level * 20) / 20).toFixed(2);
+    if (level !== this.#painted) this.#find('.w')?.style.setProperty('--_lvl', (this.#painted = level));
   };
 
   /** A callback that dispatches its argument as the detail of a `Type` event. */
@@ -496,7 +508,8 @@ export class RealtimeVoiceElement extends LitElement {
     },
     interrupted: this.#fire(RealtimeVoiceInterruptedEvent),
     error: ({ code, message, fatal }) => {
-      if (fatal) {
+      // A lost microphone is worth saying even when the call goes on (typed, with `text-input`).
+      if (fatal || code.startsWith('mic_')) {
         this.#error = code;
         this.requestUpdate();
       }
@@ -506,7 +519,8 @@ export class RealtimeVoiceElement extends LitElement {
     level: ({ input, output }) => {
       this.#level = Math.min(1, Math.max(0, input || 0, output || 0));
       // Levels come ~100 times a second; restyling that often cost more main-thread time than the
-      // whole call (BENCHMARKS.md figure 7). 20 updates a second still look fluid.
+      // whole call (BENCHMARKS.md figure 7). 20 updates a second still look fluid; no CSS
+      // transition either, which would keep the page rendering every frame.
       this.#paintTimer ||= setTimeout(this.#paint, 50) as unknown as number;
     },
     audioBlocked: (blocked) => {

@@ -19,7 +19,7 @@
 // which the last one leaves the node. What the listener has heard by context time `now` is
 // what left the node more than the output latency ago: rendered − (last + latency − now)⁺,
 // clamped to [0, received]. While the item sounds, the count since the last report (every
-// ~10 ms) is extrapolated on the context clock. The counters never reset on `end()` or
+// ~20 ms) is extrapolated on the context clock. The counters never reset on `end()` or
 // `clear()`, so the value stays exact after both. Latency = `baseLatency + outputLatency`
 // (Chromium reports the two stages separately; `getOutputTimestamp()` shows their sum). The
 // output goes to the context's destination: its latency is the one the context reports.

@@ -27,7 +27,7 @@ export type PlayerCommand =
   | { clear: number };
 
 /**
- * Player worklet → main thread, every ~10 ms while anything moves, and at once on a change of
+ * Player worklet → main thread, every ~20 ms while anything moves, and at once on a change of
  * state or a completed clear: the core's public state as it is (structured-cloned, the set of
  * items included) and the context time at the end of the block just rendered.
  */

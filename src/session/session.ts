@@ -247,7 +247,16 @@ export class RealtimeSession {
         (value: T) => {
           if (this.#audio === audio) handler(value);
         };
-      const failed = ifCurrent((error: unknown) => this.#fail(this.#asVoiceError(error, 'mic_unavailable')));
+      const failed = ifCurrent((error: unknown) => {
+        const voiceError = this.#asVoiceError(error, 'mic_unavailable');
+        // With a text box the call goes on without the microphone, and without audio: the user
+        // types and reads. Without one, there is nothing left to do.
+        if (!this.#config.textInput || !voiceError.code.startsWith('mic_')) return this.#fail(voiceError);
+        this.#audio = null;
+        void audio?.close().catch(() => {});
+        this.#emitError(new RealtimeVoiceError(voiceError.code, voiceError.message, false, { cause: error }));
+        this.#updatePhase();
+      });
       try {
         audio = factory(
           { workletUrl: this.#config.workletUrl, muted: this.#config.muted, debug: this.#config.debug },

@@ -74,6 +74,11 @@ export interface SessionConfig {
   noiseReduction?: 'near_field' | 'far_field' | 'none' | undefined;
   pushToTalk: boolean;
   muted: boolean;
+  /**
+   * The user can type (the element's `text-input`): a microphone that is refused, missing or
+   * lost is then a non-fatal error and the call goes on as text (no audio either way).
+   */
+  textInput?: boolean | undefined;
   workletUrl?: string | undefined;
   reconnectAttempts: number;
   debug: boolean;

@@ -18,7 +18,7 @@ describe('e2e: microphone permission refused', function () {
     const devices = await navigator.mediaDevices.enumerateDevices();
     expect(devices.some((d) => d.kind === 'audioinput'), 'a microphone exists').to.equal(true);
     const probe = instrument();
-    const { el, log } = await mount({ attrs: { language: 'de' }, props: { muted: false } });
+    const { el, log } = await mount({ attrs: { language: 'de', 'text-input': false }, props: { muted: false } });
     click(el, 'start-button');
     await waitFor(() => el.status === 'error', 'status error');
     const errors = log.details<{ code: string; fatal: boolean }>('rv-error');

@@ -1,5 +1,6 @@
-// Chromium without the fake-media flags: getUserMedia is refused. The element must show a
-// localised, accessible error with a retry, end in status `error`, and fire a fatal `rv-error`.
+// Chromium without the fake-media flags: getUserMedia is refused. Without a text box the element
+// must show a localised, accessible error with a retry, end in status `error`, and fire a fatal
+// `rv-error` (with one, the call goes on typed: e2e-no-mic.test.ts).
 import { fixture, html, expect, oneEvent, waitUntil } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import '../../src/index.js';
@@ -10,7 +11,7 @@ describe('<realtime-voice> when the microphone is refused', function () {
 
   it('reports mic_permission_denied (or mic_unavailable) and offers a retry', async () => {
     const config = (await import(new URL('/__rv/config.js', location.href).href)).default as { url: string | null };
-    const el = await fixture<RealtimeVoiceElement>(html`<realtime-voice language="de" transcript text-input></realtime-voice>`);
+    const el = await fixture<RealtimeVoiceElement>(html`<realtime-voice language="de" transcript></realtime-voice>`);
     if (config.url) Object.assign(el, { url: config.url, getToken: () => executeServerCommand<TokenResponse, object>('rv-sim', { op: 'mint' }) });
     const error = oneEvent(el, 'rv-error');
     el.shadowRoot!.querySelector<HTMLButtonElement>('[part=launcher]')!.click();

@@ -137,8 +137,8 @@ export class Recorder {
 const mounted = new Set<RealtimeVoiceElement>();
 
 export interface MountOptions {
-  /** Attributes (a value of `true` sets a boolean attribute). */
-  attrs?: Record<string, string | true>;
+  /** Attributes (a value of `true` sets a boolean attribute, `false` leaves out a default one). */
+  attrs?: Record<string, string | boolean>;
   /**
    * Properties set after the element is upgraded (url and getToken default to the local server's).
    * `muted` defaults to true: this group's fake microphone beeps every 500 ms, and with browser
@@ -152,8 +152,9 @@ export interface MountOptions {
 /** Creates `<realtime-voice>` on the page wired to the local server and its token endpoint. */
 export async function mount(options: MountOptions = {}): Promise<{ el: RealtimeVoiceElement; log: Recorder; tokens: TokenCounter | null }> {
   const server = await localServer();
-  const attrs = { variant: 'inline', language: 'en', transcript: true, 'text-input': true, ...options.attrs } as Record<string, string | true>;
+  const attrs = { variant: 'inline', language: 'en', transcript: true, 'text-input': true, ...options.attrs } as Record<string, string | boolean>;
   const markup = `<realtime-voice ${Object.entries(attrs)
+    .filter((entry): entry is [string, string | true] => entry[1] !== false)
     .map(([k, v]) => (v === true ? k : `${k}="${v.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}"`))
     .join(' ')}></realtime-voice>`;
   const el = await fixture<RealtimeVoiceElement>(markup);

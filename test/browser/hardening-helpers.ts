@@ -298,7 +298,7 @@ export function describeMicFailure(title: string, cases: readonly (readonly [str
         const resources = instrumentResources();
         const captured = captureGlobals();
         try {
-          const el = await fixture<RealtimeVoiceElement>(html`<realtime-voice variant="inline" transcript text-input language="en"></realtime-voice>`);
+          const el = await fixture<RealtimeVoiceElement>(html`<realtime-voice variant="inline" transcript language="en"></realtime-voice>`);
           Object.assign(el, { url: env.url, getToken: tokenRecorder().getToken });
           const status = statusRecorder(el);
           const errors: { code: string; message: string; fatal: boolean }[] = [];

@@ -1212,6 +1212,37 @@ describe('session: errors', () => {
     expect(h.transports.every((t) => t.status === 'closed' || t.status === 'idle')).to.equal(true);
   });
 
+  it('with text input, a refused microphone is non-fatal: the call goes on as text, the engine closed', async () => {
+    const denied = Object.assign(new Error('Microphone access was denied.'), { name: 'AudioError', code: 'mic_permission_denied' });
+    const h = setup({ textInput: true }, { audio: { startError: denied } });
+    await h.session.start();
+    await settle();
+    expect(h.log.errors.map((e) => [e.code, e.fatal])).to.deep.equal([['mic_permission_denied', false]]);
+    expect(h.session.status).to.equal('listening');
+    expect(h.port.closeCalls).to.equal(1);
+    h.t.clearSent();
+    expect(h.session.sendText('Where is my order?')).to.equal(true);
+    expect(sentTypes(h.t)).to.deep.equal(['conversation.item.create', 'response.create']);
+    // The reply's audio has nowhere to go: its transcript still streams, and the status follows it.
+    S.reply(h.t, 'resp_1', 'item_a1', 'It shipped.', [480], true);
+    expect(h.port.played).to.have.length(0);
+    expect(h.session.conversation.find((i) => i.id === 'item_a1')).to.deep.include({ text: 'It shipped.', status: 'completed' });
+    expect(h.session.status).to.equal('listening');
+  });
+
+  it('with text input, a microphone lost mid-call is non-fatal too; other audio failures stay fatal', async () => {
+    const h = await started({ textInput: true });
+    h.port.handlers.error(Object.assign(new Error('The microphone stopped.'), { name: 'AudioError', code: 'mic_unavailable' }));
+    expect(h.log.errors.map((e) => [e.code, e.fatal])).to.deep.equal([['mic_unavailable', false]]);
+    expect(h.port.closeCalls).to.equal(1);
+    expect(h.session.status).to.equal('listening');
+    const worklet = Object.assign(new Error('no worklet'), { name: 'AudioError', code: 'worklet_load_failed' });
+    const h2 = setup({ textInput: true }, { audio: { startError: worklet } });
+    await h2.session.start();
+    await settle();
+    expect(h2.log.errors.map((e) => [e.code, e.fatal])).to.deep.equal([['worklet_load_failed', true]]);
+  });
+
   for (const [label, getToken, code] of [
     ['a throwing getToken', async () => Promise.reject(new Error('nope')), 'token_fetch_failed'],
     ['an empty token', async () => ({ value: '' }), 'token_invalid'],

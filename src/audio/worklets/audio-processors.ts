@@ -36,7 +36,9 @@ class CaptureProcessor extends AudioWorkletProcessor {
  */
 class PlayerProcessor extends AudioWorkletProcessor {
   readonly #core = new PlayerCore(sampleRate);
-  readonly #reportEvery = Math.ceil((0.01 * sampleRate) / 128);
+  // Every ~20 ms: the main thread extrapolates between reports on the context clock, and each
+  // report is a main-thread task (BENCHMARKS.md figure 7).
+  readonly #reportEvery = Math.ceil((0.02 * sampleRate) / 128);
   #sinceReport = 0;
   /** State and last clear of the previous report: a change is reported at once. */
   #reported = '';
