@@ -188,8 +188,7 @@ export function createTokenHandler(options) {
    */
   function clientKey(request, info) {
     if (options.clientId) return options.clientId(request, info);
-    if (info.clientAddress) return info.clientAddress;
-    return request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() || 'anonymous';
+    return addressKey(info.clientAddress || request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() || 'anonymous');
   }
 
   /**
@@ -351,22 +350,58 @@ function readLimited(req, max) {
 }
 
 /**
- * The default rate-limit store: fixed windows in this process's memory.
- * @returns {RateLimitStore}
+ * The rate-limit key of a client address. An IPv6 client usually holds a whole /64 and can rotate
+ * through it at will, so IPv6 addresses count per /64; IPv4 (also IPv4-mapped) per address.
+ * @param {string} address
+ * @returns {string}
  */
-export function createMemoryRateLimitStore() {
+export function addressKey(address) {
+  const ip = address.replace(/^\[|\](:\d+)?$/g, '').replace(/%.*$/, '').toLowerCase();
+  const v4 = /^(?:::ffff:)?(\d+\.\d+\.\d+\.\d+)(?::\d+)?$/.exec(ip);
+  if (v4?.[1]) return v4[1];
+  if (!ip.includes(':')) return ip;
+  // Expand `::` to get the first four groups.
+  const [head = '', tail] = ip.split('::');
+  const groups = head ? head.split(':') : [];
+  if (tail !== undefined) while (groups.length < 4) groups.push('0');
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
+
+/**
+ * The default rate-limit store: fixed windows in this process's memory, at most `maxKeys` of them
+ * (expired windows go first, then the oldest: memory stays bounded when addresses rotate faster
+ * than windows expire; an evicted client merely starts a new window). Several processes need a
+ * shared store instead (`rateLimit.store`).
+ * @param {{maxKeys?: number}} [options]
+ * @returns {RateLimitStore & {readonly size: number}}
+ */
+export function createMemoryRateLimitStore({ maxKeys = 10_000 } = {}) {
   /** @type {Map<string, {count: number, resetAt: number}>} */
   const windows = new Map();
   return {
+    /** Clients with a window (for monitoring). */
+    get size() {
+      return windows.size;
+    },
     async incr(key, windowMs) {
       const now = Date.now();
       let window = windows.get(key);
       if (!window || window.resetAt <= now) {
+        windows.delete(key); // re-inserted last: the map stays in order of window start
         window = { count: 0, resetAt: now + windowMs };
         windows.set(key, window);
       }
       window.count++;
-      if (windows.size > 10_000) for (const [k, w] of windows) if (w.resetAt <= now) windows.delete(k);
+      if (windows.size > maxKeys) {
+        for (const [k, w] of windows) if (w.resetAt <= now) windows.delete(k);
+        for (const k of windows.keys()) {
+          if (windows.size <= maxKeys) break;
+          windows.delete(k);
+        }
+      }
       return { count: window.count, resetMs: window.resetAt - now };
     },
   };

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { createMemoryRateLimitStore, createTokenHandler } from '../../server/index.js';
+import { addressKey, createMemoryRateLimitStore, createTokenHandler } from '../../server/index.js';
 import { API_KEY, Client, startServer } from './helpers.js';
 
 /** @typedef {import('../../server/index.js').TokenHandlerOptions} TokenHandlerOptions */
@@ -161,6 +161,33 @@ test('each client gets max requests per window, then 429 with Retry-After', asyn
   assert.equal((await as('203.0.113.2')).status, 200, 'another client has its own budget');
   const unlimited = await serve({ rateLimit: false });
   for (let i = 0; i < 12; i++) assert.equal((await unlimited.call()).status, 200);
+});
+
+test('IPv6 clients count per /64 (rotating within it does not reset the budget); IPv4 per address', async () => {
+  const { call } = await serve({ rateLimit: { max: 2, windowMs: 30_000 }, trustProxy: true });
+  const as = (/** @type {string} */ ip) => call({ headers: { 'x-forwarded-for': ip } });
+  assert.equal((await as('2001:db8:5:6::1')).status, 200);
+  assert.equal((await as('2001:db8:5:6:ffff:1:2:3')).status, 200);
+  assert.equal((await as('2001:0db8:0005:0006::abcd')).status, 429, 'same /64, other spelling');
+  assert.equal((await as('2001:db8:5:7::1')).status, 200, 'another /64');
+  assert.equal((await as('198.51.100.1')).status, 200);
+  assert.equal((await as('::ffff:198.51.100.1')).status, 200, 'IPv4-mapped is the same client');
+  assert.equal((await as('198.51.100.1:4711')).status, 429, 'a port does not make another client');
+  assert.equal(addressKey('[2001:DB8::1]:443'), '2001:db8:0:0::/64');
+  assert.equal(addressKey('fe80::1%eth0'), 'fe80:0:0:0::/64');
+});
+
+test('the in-memory store stays bounded when addresses rotate faster than windows expire', async () => {
+  const store = createMemoryRateLimitStore({ maxKeys: 100 });
+  for (let i = 0; i < 1000; i++) await store.incr(`rotating-${i}`, 60_000);
+  // The newest windows are kept and keep counting; the oldest were evicted (a fresh window).
+  assert.equal((await store.incr('rotating-999', 60_000)).count, 2);
+  assert.equal((await store.incr('rotating-950', 60_000)).count, 2);
+  assert.equal((await store.incr('rotating-0', 60_000)).count, 1);
+  const big = createMemoryRateLimitStore();
+  for (let i = 0; i < 50_000; i++) await big.incr(`flood-${i}`, 60_000);
+  assert.equal(big.size, 10_000, 'the default bound');
+  assert.equal(store.size, 100);
 });
 
 test('the rate-limit store is pluggable (so several instances can share one)', async () => {
