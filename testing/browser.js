@@ -103,7 +103,8 @@ export function serverSessions() {
 }
 
 /**
- * Client events the server received in a session (the latest one by default).
+ * Client events the server received in a session (the latest one by default; the last 2,000).
+ * An append's `audio` reads `<960 bytes>` (its decoded size), as an audio delta's `delta` does in `sent`.
  * @param {{type?: string, sessionId?: string, limit?: number}} [filter]
  * @returns {Promise<Array<Record<string, any>>>}
  */

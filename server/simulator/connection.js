@@ -15,6 +15,9 @@ import { isObject } from './session-config.js';
  * 20 ms appends; ~3 MB). */
 const LOG_LIMIT = 2000;
 
+/** Bytes that a base64 string decodes to. @param {string} text */
+const base64Bytes = (text) => Math.floor((text.length * 3) / 4) - (text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0);
+
 /**
  * What the server keeps about a session, live or closed (`control('sessions')`).
  * @typedef {object} SessionRecord
@@ -113,7 +116,7 @@ export class Connection {
   send(event) {
     if (this.#dead) return;
     const full = event.event_id ? event : { event_id: eventId(), ...event };
-    this.#log(this.#record.sent, full.type === 'response.output_audio.delta' ? { ...full, delta: `<${Math.floor((full.delta.length * 3) / 4)} bytes>` } : full);
+    this.#log(this.#record.sent, full.type === 'response.output_audio.delta' ? { ...full, delta: `<${base64Bytes(full.delta)} bytes>` } : full);
     this.#queue = this.#queue.then(() => this.#deliver(full)).catch((error) => this.#hooks.log.warn('realtime send failed:', error));
   }
 
@@ -167,7 +170,10 @@ export class Connection {
       return;
     }
     this.#record.eventsReceived++;
-    this.#log(this.#record.received, event);
+    // Appends are logged with their size instead of their audio, as audio deltas are: 2,000
+    // logged 20 ms appends would hold 2.6 MB per session (the server checks the base64 itself).
+    const audio = event.type === 'input_audio_buffer.append' && typeof event.audio === 'string' ? event.audio : null;
+    this.#log(this.#record.received, audio === null ? event : { ...event, audio: `<${base64Bytes(audio)} bytes>` });
     const clientEventId = typeof event.event_id === 'string' ? event.event_id : null;
     try {
       if (event.event_id !== undefined) {

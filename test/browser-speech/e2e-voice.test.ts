@@ -93,7 +93,7 @@ describe('e2e: spoken conversations from the WAV-fed microphone', function () {
     // Sent as 20 ms PCM16 frames at 24 kHz.
     const appends = await received({ type: 'input_audio_buffer.append' });
     expect(appends.length).to.be.greaterThan(300);
-    expect(new Set(appends.map((a) => String(a['audio']).length))).to.deep.equal(new Set([1280]));
+    expect(new Set(appends.map((a) => a['audio']))).to.deep.equal(new Set(['<960 bytes>']));
 
     // Transcripts: the user's (scripted transcriber output) on the committed item; the agent's two replies.
     const committed = (await sent({ type: 'input_audio_buffer.committed' }))[0]!['item_id'];

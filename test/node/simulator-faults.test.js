@@ -192,7 +192,7 @@ test('control hooks: sessions, events (filtered, in order), sent, keys, respond,
   assert.deepEqual(events.map((e) => e.event_id), ['evt_1', 'evt_2', 'evt_3']);
   const appends = /** @type {any[]} */ (await hooks.control('events', { type: 'input_audio_buffer.append' }));
   assert.equal(appends.length, 1);
-  assert.equal(appends[0].audio, toBase64(speech(40)), 'client events are kept verbatim');
+  assert.equal(appends[0].audio, '<1920 bytes>', 'appends are kept with the size of their audio (40 ms)');
   const { responseId } = /** @type {any} */ (await hooks.control('respond', { text: 'Spoken on request.' }));
   const done = await client.waitFor('response.done');
   assert.equal(done.response.id, responseId);
