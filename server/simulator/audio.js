@@ -4,16 +4,21 @@
 /** The only sample rate the GA `audio/pcm` format allows. */
 export const SAMPLE_RATE = 24000;
 
-const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
-
 /**
- * Strict base64 check: Node's decoder silently skips garbage, but OpenAI rejects it, and a client
- * that sends broken audio should hear about it.
+ * Decodes strict base64 PCM16 into samples, or `null` when the text is not strict base64. Node's
+ * decoder silently skips garbage, but OpenAI rejects it, and a client that sends broken audio
+ * should hear about it: any character the decoder skipped or stopped at shows as missing bytes.
+ * (A regular expression over every append cost the server more than decoding it.)
  * @param {string} text
- * @returns {boolean}
+ * @returns {Int16Array | null}
  */
-export function isBase64(text) {
-  return text.length % 4 === 0 && BASE64_RE.test(text);
+export function decodeStrictPcm16(text) {
+  // Node also decodes the URL-safe alphabet; OpenAI takes the standard one only.
+  if (text.length % 4 !== 0 || text.includes('-') || text.includes('_')) return null;
+  const bytes = Buffer.from(text, 'base64');
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  if (bytes.length !== (text.length / 4) * 3 - padding) return null;
+  return toInt16(bytes);
 }
 
 /**
@@ -24,7 +29,11 @@ export function isBase64(text) {
  * @returns {Int16Array}
  */
 export function decodePcm16(base64) {
-  const bytes = Buffer.from(base64, 'base64');
+  return toInt16(Buffer.from(base64, 'base64'));
+}
+
+/** @param {Buffer} bytes @returns {Int16Array} */
+function toInt16(bytes) {
   const out = new Int16Array(bytes.length >> 1);
   Buffer.from(out.buffer).set(bytes.subarray(0, out.length * 2));
   return out;

@@ -1,6 +1,6 @@
 // Conversation items as clients create them: validation with OpenAI's errors, and the stored
 // form the session keeps (audio decoded and held apart from the JSON the events carry).
-import { SAMPLE_RATE, concatPcm, decodePcm16, isBase64, rmsDbfs, samplesToMs } from './audio.js';
+import { SAMPLE_RATE, concatPcm, decodeStrictPcm16, rmsDbfs, samplesToMs } from './audio.js';
 import { invalid } from './errors.js';
 import { callId, itemId } from './ids.js';
 import { expectEnum, expectObject, expectString, onlyKeys } from './session-config.js';
@@ -72,8 +72,9 @@ export function validateItem(value, param, conversation) {
     } else if (partType === 'input_audio' || partType === 'output_audio') {
       if (part.audio !== undefined) {
         const b64 = expectString(part.audio, `${p}.audio`);
-        if (!isBase64(b64)) throw invalid.custom(`${p}.audio`, `Invalid '${p}.audio': expected base64-encoded PCM16 audio.`);
-        audio.push(decodePcm16(b64));
+        const samples = decodeStrictPcm16(b64);
+        if (!samples) throw invalid.custom(`${p}.audio`, `Invalid '${p}.audio': expected base64-encoded PCM16 audio.`);
+        audio.push(samples);
       }
       if (part.transcript !== undefined && part.transcript !== null) {
         out.transcript = expectString(part.transcript, `${p}.transcript`);

@@ -4,7 +4,7 @@
 import { STATUS_CODES, createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { KeyStore, readUpgradeCredential } from './auth.js';
-import { Connection } from './connection.js';
+import { Connection, LOG_LIMIT } from './connection.js';
 import { mergeFaults, noFaults, isSendableCloseCode } from './faults.js';
 import { createRandom, sessionId } from './ids.js';
 import { checkApiKey, clientSecretResponse, handleRest } from './rest.js';
@@ -282,7 +282,8 @@ export async function createRealtimeServer(options = {}) {
       case 'sent': {
         const record = pick(args.sessionId);
         if (!record) return [];
-        let list = op === 'events' ? record.received : record.sent;
+        // The logs are trimmed in batches: the last LOG_LIMIT (2,000) events are the contract.
+        let list = (op === 'events' ? record.received : record.sent).slice(-LOG_LIMIT);
         if (args.type !== undefined) list = list.filter((e) => e.type === args.type);
         if (typeof args.limit === 'number') list = list.slice(-args.limit);
         return structuredClone(list);

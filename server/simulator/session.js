@@ -1,7 +1,7 @@
 // One Realtime session: configuration, input audio buffer and turn detection, the conversation,
 // and responses. It speaks only in events; the connection (connection.js) owns the socket.
 // Client mistakes are thrown as RealtimeError and become `error` events; the session stays open.
-import { PcmBuffer, concatPcm, decodePcm16, encodePcm16, isBase64, msToSamples, samplesToMs, SAMPLE_RATE } from './audio.js';
+import { PcmBuffer, concatPcm, decodeStrictPcm16, encodePcm16, msToSamples, samplesToMs, SAMPLE_RATE } from './audio.js';
 import { Conversation } from './conversation.js';
 import { describeAudio, validateItem } from './items.js';
 import { RealtimeError, invalid, listValues } from './errors.js';
@@ -234,8 +234,8 @@ export class RealtimeSession {
   #append(event) {
     if (event.audio === undefined) throw invalid.missing('audio');
     const audio = expectString(event.audio, 'audio');
-    if (!isBase64(audio)) throw invalid.custom('audio', "Invalid 'audio': expected base64-encoded PCM16 audio.");
-    const samples = decodePcm16(audio);
+    const samples = decodeStrictPcm16(audio);
+    if (!samples) throw invalid.custom('audio', "Invalid 'audio': expected base64-encoded PCM16 audio.");
     const at = this.#buffer.end;
     this.#buffer.append(samples);
     const vad = this.#vad;
