@@ -3,16 +3,12 @@
 // `mic_permission_denied` — provoked for real, against the local Realtime server.
 import { expect } from '@open-wc/testing';
 import { resolveStrings } from '../../src/i18n.js';
-import { cleanup, click, instrument, localServer, mount, part, printFrameTotals, waitFor, waitForServer } from '../browser-support/e2e.js';
+import { click, e2eHooks, instrument, mount, part, waitFor, waitForServer } from '../browser-support/e2e.js';
 
 describe('e2e: microphone permission refused', function () {
   this.timeout(30000);
 
-  before(async function () {
-    if (!(await localServer()).url) this.skip();
-  });
-  afterEach(cleanup);
-  after(() => printFrameTotals('e2e-mic-denied'));
+  e2eHooks('e2e-mic-denied');
 
   it('mic_permission_denied: a fatal, localised, accessible error; nothing left open; retry fails the same way', async () => {
     const devices = await navigator.mediaDevices.enumerateDevices();

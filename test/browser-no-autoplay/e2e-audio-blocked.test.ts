@@ -7,21 +7,16 @@ import { expect } from '@open-wc/testing';
 import { resetMouse, sendMouse } from '@web/test-runner-commands';
 import { resolveStrings } from '../../src/i18n.js';
 import { strictAutoplay } from '../browser-support/strict-autoplay.js';
-import { cleanup, instrument, localServer, mount, part, printFrameTotals, sleep, tapNonZeroMs, waitFor } from '../browser-support/e2e.js';
+import { e2eHooks, instrument, mount, part, sleep, tapNonZeroMs, waitFor } from '../browser-support/e2e.js';
 
 describe('e2e: autoplay blocked', function () {
   this.timeout(30000);
 
-  before(async function () {
-    if (!(await localServer()).url) this.skip();
-  });
   let restore = () => {};
-  afterEach(async () => {
+  e2eHooks('e2e-audio-blocked', async () => {
     restore();
     await resetMouse();
-    await cleanup();
   });
-  after(() => printFrameTotals('e2e-audio-blocked'));
 
   it('audio_blocked: the call runs, the greeting waits silently, and a real tap makes it heard', async () => {
     restore = strictAutoplay();

@@ -4,16 +4,12 @@
 // parallel must be closed again; with one, the call goes on typed.
 import { expect } from '@open-wc/testing';
 import { resolveStrings } from '../../src/i18n.js';
-import { agentSaid, cleanup, click, instrument, localServer, mount, part, printFrameTotals, type, waitFor, waitForServer } from '../browser-support/e2e.js';
+import { agentSaid, click, e2eHooks, instrument, mount, part, type, waitFor, waitForServer } from '../browser-support/e2e.js';
 
 describe('e2e: no microphone', function () {
   this.timeout(30000);
 
-  before(async function () {
-    if (!(await localServer()).url) this.skip();
-  });
-  afterEach(cleanup);
-  after(() => printFrameTotals('e2e-no-mic'));
+  e2eHooks('e2e-no-mic');
 
   it('mic_unavailable: a fatal error, nothing left open, accessible, and a retry fails the same way', async () => {
     const probe = instrument();

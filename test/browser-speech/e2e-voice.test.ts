@@ -11,15 +11,13 @@ import { resetMouse, sendMouse } from '@web/test-runner-commands';
 import type { RealtimeTool } from '../../src/index.js';
 import {
   agentSaid,
-  cleanup,
   click,
   contextLatencyMs,
+  e2eHooks,
   instrument,
-  localServer,
   mount,
   part,
   pcmNonZeroMs,
-  printFrameTotals,
   received,
   receivedAudio,
   renderedInterval,
@@ -27,10 +25,10 @@ import {
   rms,
   sent,
   sim,
+  type SimEvent,
   sleep,
   tapNonZeroMs,
   waitFor,
-  type SimEvent,
 } from '../browser-support/e2e.js';
 
 const SAID = 'Hello. I would like to know where my order is. The number is 4217.';
@@ -50,14 +48,7 @@ const LONG_GREETING =
 describe('e2e: spoken conversations from the WAV-fed microphone', function () {
   this.timeout(60000);
 
-  before(async function () {
-    if (!(await localServer()).url) this.skip();
-  });
-  afterEach(async () => {
-    await resetMouse();
-    await cleanup();
-  });
-  after(() => printFrameTotals('e2e-voice'));
+  e2eHooks('e2e-voice', resetMouse);
 
   it('a spoken turn: VAD hears the WAV, transcripts both ways, a tool handler, and the answer rendered', async () => {
     await sim('scenario', { transcripts: [SAID] });

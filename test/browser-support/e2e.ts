@@ -229,6 +229,22 @@ export function printFrameTotals(file: string): void {
 }
 
 /**
+ * The hooks of every e2e suite: skip it without the local server, `cleanup()` after each test
+ * (after `afterEachTest`, e.g. restoring something the test replaced), and print the suite's
+ * frame totals at the end as `name`. Call it first inside the suite's `describe`.
+ */
+export function e2eHooks(name: string, afterEachTest?: () => unknown): void {
+  before(async function () {
+    if (!(await localServer()).url) this.skip();
+  });
+  afterEach(async () => {
+    await afterEachTest?.();
+    await cleanup();
+  });
+  after(() => printFrameTotals(name));
+}
+
+/**
  * After each test: remove the elements (which ends their calls), wait until the server saw every
  * session close, validate every client frame it received against the GA schema, then reset it.
  */

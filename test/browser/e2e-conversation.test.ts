@@ -8,29 +8,27 @@ import { expect } from '@open-wc/testing';
 import type { RealtimeTool } from '../../src/index.js';
 import {
   agentSaid,
-  cleanup,
   click,
   contextLatencyMs,
+  e2eHooks,
   instrument,
-  localServer,
   mount,
   part,
   pcmNonZeroMs,
-  printFrameTotals,
-  receivedAudio,
   received,
+  receivedAudio,
   renderedInterval,
   renderedPosition,
   rms,
   sent,
   sessions,
+  type SimEvent,
   sleep,
-  THRESHOLD,
   tapNonZeroMs,
+  THRESHOLD,
   type,
   waitFor,
   waitForServer,
-  type SimEvent,
 } from '../browser-support/e2e.js';
 
 const LOOKUP_ORDER: RealtimeTool = {
@@ -49,11 +47,7 @@ const itemOutputs = (events: SimEvent[]) => events.filter((e) => e.type === 'con
 describe('e2e: conversations with <realtime-voice> and the local Realtime server', function () {
   this.timeout(40000);
 
-  before(async function () {
-    if (!(await localServer()).url) this.skip();
-  });
-  afterEach(cleanup);
-  after(() => printFrameTotals('e2e-conversation'));
+  e2eHooks('e2e-conversation');
 
   it('a typed conversation: transcripts both ways, the UI, and the reply rendered by the player', async () => {
     const probe = instrument();

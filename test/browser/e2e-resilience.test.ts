@@ -8,23 +8,21 @@
 import { expect } from '@open-wc/testing';
 import {
   agentSaid,
-  cleanup,
   click,
+  e2eHooks,
   instrument,
-  localServer,
   mount,
   part,
-  printFrameTotals,
   received,
+  type Recorder,
   sent,
   sessions,
   sim,
+  type SimKey,
   sleep,
   tokenCounter,
   waitFor,
   waitForServer,
-  type Recorder,
-  type SimKey,
 } from '../browser-support/e2e.js';
 import type { RealtimeVoiceElement } from '../../src/index.js';
 
@@ -64,11 +62,7 @@ async function expectNoServerSession(none = false): Promise<void> {
 describe('e2e: failures, recovery and teardown', function () {
   this.timeout(40000);
 
-  before(async function () {
-    if (!(await localServer()).url) this.skip();
-  });
-  afterEach(cleanup);
-  after(() => printFrameTotals('e2e-resilience'));
+  e2eHooks('e2e-resilience');
 
   it('the server drops the socket mid-reply: reconnects with a fresh token, replays, and delivers text typed meanwhile', async () => {
     const { el, log, tokens } = await mount();
