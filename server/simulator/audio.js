@@ -4,11 +4,16 @@
 /** The only sample rate the GA `audio/pcm` format allows. */
 export const SAMPLE_RATE = 24000;
 
+/** Bytes that a base64 text of a multiple of 4 characters decodes to. @param {string} text */
+export const base64Bytes = (text) => Math.floor((text.length * 3) / 4) - (text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0);
+
 /**
  * Decodes strict base64 PCM16 into samples, or `null` when the text is not strict base64. Node's
  * decoder silently skips garbage, but OpenAI rejects it, and a client that sends broken audio
  * should hear about it: any character the decoder skipped or stopped at shows as missing bytes.
- * (A regular expression over every append cost the server more than decoding it.)
+ * (A regular expression over every append cost the server more than decoding it.) The samples
+ * are a copy: a decoded Buffer may sit at an odd offset inside Node's pool, where an Int16Array
+ * view is not allowed. A trailing odd byte (half a sample) is dropped.
  * @param {string} text
  * @returns {Int16Array | null}
  */
@@ -16,24 +21,7 @@ export function decodeStrictPcm16(text) {
   // Node also decodes the URL-safe alphabet; OpenAI takes the standard one only.
   if (text.length % 4 !== 0 || text.includes('-') || text.includes('_')) return null;
   const bytes = Buffer.from(text, 'base64');
-  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  if (bytes.length !== (text.length / 4) * 3 - padding) return null;
-  return toInt16(bytes);
-}
-
-/**
- * Decodes base64 PCM16 into samples. Copies into a fresh buffer because a decoded Buffer may sit
- * at an odd offset inside Node's pool, where an Int16Array view is not allowed. A trailing odd
- * byte (half a sample) is dropped.
- * @param {string} base64
- * @returns {Int16Array}
- */
-export function decodePcm16(base64) {
-  return toInt16(Buffer.from(base64, 'base64'));
-}
-
-/** @param {Buffer} bytes @returns {Int16Array} */
-function toInt16(bytes) {
+  if (bytes.length !== base64Bytes(text)) return null;
   const out = new Int16Array(bytes.length >> 1);
   Buffer.from(out.buffer).set(bytes.subarray(0, out.length * 2));
   return out;

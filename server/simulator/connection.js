@@ -3,6 +3,7 @@
 // (stall, jitter, drop) act. The queue also keeps closing behind events already emitted, so an
 // `error` sent before a close always arrives before it.
 import { setTimeout as delay } from 'node:timers/promises';
+import { base64Bytes } from './audio.js';
 import { errorEvent, invalid, RealtimeError } from './errors.js';
 import { eventId } from './ids.js';
 import { isObject } from './session-config.js';
@@ -12,11 +13,8 @@ import { isObject } from './session-config.js';
 /** @typedef {import('./session.js').RealtimeSession} RealtimeSession */
 
 /** Most recent events kept per session for the `events` / `sent` test hooks (about 40 s of
- * 20 ms appends; ~3 MB). */
+ * 20 ms appends, logged without their audio). */
 export const LOG_LIMIT = 2000;
-
-/** Bytes that a base64 string decodes to. @param {string} text */
-const base64Bytes = (text) => Math.floor((text.length * 3) / 4) - (text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0);
 
 /**
  * What the server keeps about a session, live or closed (`control('sessions')`).
