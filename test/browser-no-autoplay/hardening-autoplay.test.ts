@@ -8,21 +8,11 @@ import { resetMouse, sendMouse } from '@web/test-runner-commands';
 import '../../src/index.js';
 import type { RealtimeVoiceElement } from '../../src/index.js';
 import { strictAutoplay } from '../browser-support/strict-autoplay.js';
-import { captureGlobals, fastScenario, hard, servers, sim, statusRecorder, tokenRecorder, type Servers } from '../browser/hardening-helpers.js';
+import { captureGlobals, fastScenario, hard, statusRecorder, tokenRecorder, hardeningSuite } from '../browser/hardening-helpers.js';
 
 describe('hardening: autoplay blocked', function () {
   this.timeout(60_000);
-  let env: Servers;
-
-  before(async function () {
-    const s = await servers();
-    if (!s) this.skip();
-    env = s!;
-  });
-  afterEach(async () => {
-    await resetMouse();
-    await sim('reset');
-  });
+  const env = hardeningSuite(resetMouse);
 
   it('reports audio_blocked (non-fatal), keeps the call and the transcript going, and resumes on a tap', async () => {
     await fastScenario();

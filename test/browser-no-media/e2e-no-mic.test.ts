@@ -4,7 +4,7 @@
 // parallel must be closed again; with one, the call goes on typed.
 import { expect } from '@open-wc/testing';
 import { resolveStrings } from '../../src/i18n.js';
-import { agentSaid, click, e2eHooks, instrument, mount, part, type, waitFor, waitForServer } from '../browser-support/e2e.js';
+import { agentSaid, click, e2eHooks, expectFatalMicFailure, instrument, mount, part, type, waitFor, waitForServer } from '../browser-support/e2e.js';
 
 describe('e2e: no microphone', function () {
   this.timeout(30000);
@@ -12,26 +12,7 @@ describe('e2e: no microphone', function () {
   e2eHooks('e2e-no-mic');
 
   it('mic_unavailable: a fatal error, nothing left open, accessible, and a retry fails the same way', async () => {
-    const probe = instrument();
-    const { el, log } = await mount({ attrs: { variant: 'floating', 'text-input': false }, props: { muted: false } });
-    click(el, 'launcher');
-    await waitFor(() => el.status === 'error', 'status error');
-    const errors = log.details<{ code: string; fatal: boolean; message: string }>('rv-error');
-    expect(errors.map((e) => [e.code, e.fatal])).to.deep.equal([['mic_unavailable', true]]);
-    await el.updateComplete;
-    expect(part(el, 'error')!.textContent).to.contain(resolveStrings('en').noMic);
-    await expect(el).to.be.accessible();
-    // Nothing stays open: no live track, closed contexts, and the server session (if the socket
-    // beat the microphone) is closed.
-    await waitFor(() => probe.contexts.length > 0 && probe.contexts.every((c) => c.state === 'closed'), 'audio context closed');
-    expect(probe.streams).to.deep.equal([]);
-    await waitForServer((all) => all.every((s) => !s.open), 'no server session left open');
-    await waitFor(() => probe.sockets.every((s) => s.readyState === WebSocket.CLOSED), 'sockets closed');
-    click(el, 'retry-button');
-    await waitFor(() => log.errors.length === 2, 'the retry failed too');
-    expect(log.errors).to.deep.equal(['mic_unavailable', 'mic_unavailable']);
-    await waitFor(() => el.status === 'error', 'status error again');
-    await waitForServer((all) => all.every((s) => !s.open), 'no server session left open after the retry');
+    await expectFatalMicFailure('mic_unavailable', { floating: true });
   });
 
   it('with text-input: mic_unavailable is said but not fatal, and the call goes on typed', async () => {

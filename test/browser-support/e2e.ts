@@ -9,6 +9,7 @@ import { executeServerCommand } from '@web/test-runner-commands';
 import '../../src/index.js';
 import type { RealtimeVoiceElement, TokenResponse } from '../../src/index.js';
 import { PLAYER_PROCESSOR } from '../../src/audio/messages.js';
+import { resolveStrings } from '../../src/i18n.js';
 
 export interface LocalServer {
   url: string | null;
@@ -529,3 +530,33 @@ export function renderedPosition(dump: TapDump, pcm: Int16Array, untilIndex: num
 
 /** Output latency of a context as the engine accounts it (base + output), in ms. */
 export const contextLatencyMs = (ctx: AudioContext) => (ctx.baseLatency + (ctx.outputLatency || 0)) * 1000;
+
+/**
+ * A call started without a text box whose microphone fails with `code`: a fatal error, shown in
+ * `language` with a retry, accessible; no track, context, socket or server session left open;
+ * and a retry fails the same way, as cleanly. `floating`: started from the launcher.
+ */
+export async function expectFatalMicFailure(code: 'mic_permission_denied' | 'mic_unavailable', { language = 'en', floating = false } = {}): Promise<void> {
+  const probe = instrument();
+  const { el, log } = await mount({ attrs: { language, 'text-input': false, ...(floating && { variant: 'floating' }) }, props: { muted: false } });
+  click(el, floating ? 'launcher' : 'start-button');
+  await waitFor(() => el.status === 'error', 'status error');
+  const errors = log.details<{ code: string; fatal: boolean }>('rv-error');
+  expect(errors.map((e) => [e.code, e.fatal])).to.deep.equal([[code, true]]);
+  await el.updateComplete;
+  const strings = resolveStrings(language);
+  expect(part(el, 'error')!.textContent).to.contain(code === 'mic_unavailable' ? strings.noMic : strings.denied);
+  expect(part(el, 'retry-button')!.textContent!.trim()).to.equal(strings.retry);
+  await expect(el).to.be.accessible();
+  // Nothing stays open: no live track, closed contexts, and the server session (if the socket
+  // beat the microphone) is closed.
+  await waitFor(() => probe.contexts.length > 0 && probe.contexts.every((c) => c.state === 'closed'), 'audio context closed');
+  expect(probe.streams).to.deep.equal([]);
+  await waitForServer((all) => all.every((s) => !s.open), 'no server session left open');
+  await waitFor(() => probe.sockets.every((s) => s.readyState === WebSocket.CLOSED), 'sockets closed');
+  click(el, 'retry-button');
+  await waitFor(() => log.errors.length === 2, 'the retry failed too');
+  expect(log.errors).to.deep.equal([code, code]);
+  await waitFor(() => el.status === 'error', 'status error again');
+  await waitForServer((all) => all.every((s) => !s.open), 'no server session left open after the retry');
+}

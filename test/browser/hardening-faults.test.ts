@@ -14,7 +14,7 @@ import { fixture, html, expect, waitUntil } from '@open-wc/testing';
 import '../../src/index.js';
 import type { RealtimeVoiceElement } from '../../src/index.js';
 import { STALL_TIMEOUT_MS } from '../../src/session/session.js';
-import { captureGlobals, fastScenario, hard, instrumentResources, servers, sim, statusRecorder, tokenRecorder, useSessionDeps, type Servers } from './hardening-helpers.js';
+import { captureGlobals, fastScenario, hard, instrumentResources, sim, statusRecorder, tokenRecorder, useSessionDeps, hardeningSuite } from './hardening-helpers.js';
 import { mulberry32 } from '../../scripts/fuzz-events.mjs';
 
 interface SimEvent {
@@ -33,16 +33,7 @@ function answered(el: RealtimeVoiceElement, text: string): boolean {
 
 describe('hardening: faults injected by the local server', function () {
   this.timeout(300_000);
-  let env: Servers;
-
-  before(async function () {
-    const s = await servers();
-    if (!s) this.skip();
-    env = s!;
-  });
-  afterEach(async () => {
-    await sim('reset');
-  });
+  const env = hardeningSuite();
 
   it('recovers (or reports, then continues) from a connection dropped at a random point in each of 100 conversations', async () => {
     await fastScenario();

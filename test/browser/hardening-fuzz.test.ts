@@ -12,7 +12,7 @@
 import { fixture, html, expect, waitUntil } from '@open-wc/testing';
 import '../../src/index.js';
 import type { RealtimeVoiceElement } from '../../src/index.js';
-import { captureGlobals, fastScenario, foreignElements, hard, servers, sim, statusRecorder, tokenRecorder, type Servers } from './hardening-helpers.js';
+import { captureGlobals, fastScenario, foreignElements, hard, sim, statusRecorder, tokenRecorder, hardeningSuite } from './hardening-helpers.js';
 
 interface FuzzStats {
   seed: number;
@@ -25,14 +25,7 @@ const BATCH = 500;
 
 describe('hardening: fuzzed server events through a real socket', function () {
   this.timeout(240_000);
-  let env: Servers;
-
-  before(async function () {
-    const s = await servers();
-    if (!s) this.skip();
-    env = s!;
-  });
-  afterEach(() => sim('reset'));
+  const env = hardeningSuite();
 
   it(`survives ≥ 10,000 hostile server frames, then completes a normal conversation`, async () => {
     await fastScenario();

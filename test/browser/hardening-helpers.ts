@@ -37,6 +37,25 @@ export async function servers(): Promise<Servers | null> {
   return { ...extra, url: base.url, httpUrl: base.httpUrl };
 }
 
+/**
+ * The hooks of every hardening suite: skip it without the local servers, and after each test run
+ * `afterEachTest` (restoring what the test changed), then reset the local server. Returns the
+ * servers, filled in before the first test. Call it first inside the suite's `describe`.
+ */
+export function hardeningSuite(afterEachTest?: () => unknown): Servers {
+  const env = {} as Servers;
+  before(async function () {
+    const found = await servers();
+    if (!found) this.skip();
+    Object.assign(env, found);
+  });
+  afterEach(async () => {
+    await afterEachTest?.();
+    await sim('reset');
+  });
+  return env;
+}
+
 /** A fast local agent: no thinking time, audio far faster than real time. */
 export const fastScenario = () => sim('scenario', { latencyMs: 0, speedup: 50, transcriptionDelayMs: 0 });
 
@@ -280,17 +299,7 @@ export function until(predicate: () => unknown, message: string, { timeout = 500
 export function describeMicFailure(title: string, cases: readonly (readonly [string, string, string])[]): void {
   describe(title, function () {
     this.timeout(60_000);
-    let env: Servers;
-
-    before(async function () {
-      const s = await servers();
-      if (!s) this.skip();
-      env = s!;
-    });
-    afterEach(async () => {
-      await hard('permission', { setting: 'prompt', origin: location.origin });
-      await sim('reset');
-    });
+    const env = hardeningSuite(() => hard('permission', { setting: 'prompt', origin: location.origin }));
 
     for (const [setting, code, text] of cases) {
       it(`permission ${setting} → ${code}, fatal, shown, and everything released`, async () => {

@@ -11,21 +11,14 @@ import { fixture, html, expect, waitUntil } from '@open-wc/testing';
 import '../../src/index.js';
 import type { RealtimeVoiceElement } from '../../src/index.js';
 import { HTML_PAYLOADS } from '../../scripts/fuzz-events.mjs';
-import { captureGlobals, foreignElements, hard, servers, sim, RV_EVENTS, type Servers } from './hardening-helpers.js';
+import { captureGlobals, foreignElements, hard, sim, RV_EVENTS, hardeningSuite } from './hardening-helpers.js';
 
 const IMG = '<img src=x onerror="window.__rvPwned=1">';
 const SCRIPT = '<script>window.__rvPwned=1</script>';
 
 describe('hardening: injection and credentials', function () {
   this.timeout(60_000);
-  let env: Servers;
-
-  before(async function () {
-    const s = await servers();
-    if (!s) this.skip();
-    env = s!;
-  });
-  afterEach(() => sim('reset'));
+  const env = hardeningSuite();
 
   it('renders markup from every source as inert text, and leaks no credential anywhere', async () => {
     await sim('scenario', { latencyMs: 0, speedup: 50, transcriptionDelayMs: 0, replies: [`Sure ${IMG} and ${SCRIPT} done`] });

@@ -8,7 +8,7 @@ import { expect } from '@open-wc/testing';
 import '../../src/index.js';
 import type { RealtimeVoiceElement } from '../../src/index.js';
 import { RealtimeSession } from '../../src/session/session.js';
-import { captureGlobals, fastScenario, hard, instrumentResources, servers, sim, tokenRecorder, until, type Servers } from './hardening-helpers.js';
+import { captureGlobals, fastScenario, hard, instrumentResources, sim, tokenRecorder, until, hardeningSuite } from './hardening-helpers.js';
 
 interface Heap {
   usedSize: number;
@@ -42,15 +42,11 @@ const PROTOTYPES = {
 
 describe('hardening: lifecycle', function () {
   this.timeout(300_000);
-  let env: Servers;
+  const env = hardeningSuite();
 
-  before(async function () {
-    const s = await servers();
-    if (!s) this.skip();
-    env = s!;
+  before(() => {
     (window as unknown as { __rvProtos: object }).__rvProtos = { element: customElements.get('realtime-voice')!.prototype, session: RealtimeSession.prototype };
   });
-  afterEach(() => sim('reset'));
 
   it('200 cycles of create → start → converse → stop/remove leave nothing open, nothing reachable, and a flat heap', async () => {
     await fastScenario();

@@ -9,7 +9,7 @@ import { fixture, html, expect, waitUntil } from '@open-wc/testing';
 import '../../src/index.js';
 import type { RealtimeVoiceElement } from '../../src/index.js';
 import { TOKEN_TIMEOUT_MS } from '../../src/auth/token.js';
-import { captureGlobals, fastScenario, hard, instrumentResources, servers, sim, statusRecorder, useSessionDeps, RV_EVENTS, type Servers } from './hardening-helpers.js';
+import { captureGlobals, fastScenario, hard, instrumentResources, sim, statusRecorder, useSessionDeps, RV_EVENTS, hardeningSuite } from './hardening-helpers.js';
 
 // Messages are matched loosely (their wording is not API; the codes are).
 interface Case {
@@ -34,17 +34,7 @@ const CASES: Case[] = [
 
 describe('hardening: the token endpoint failing', function () {
   this.timeout(120_000);
-  let env: Servers;
-
-  before(async function () {
-    const s = await servers();
-    if (!s) this.skip();
-    env = s!;
-  });
-  afterEach(async () => {
-    await hard('token-mode', { modes: [], then: 'ok' });
-    await sim('reset');
-  });
+  const env = hardeningSuite(() => hard('token-mode', { modes: [], then: 'ok' }));
 
   for (const { mode, code, message } of CASES) {
     it(`${mode} → ${code} (fatal, shown with a retry), nothing sent with it; the retry connects`, async () => {

@@ -5,7 +5,7 @@
 // naming both versions, and the winning element still holds a conversation with the server.
 // Runs the *built* bundles (`npm run build` first, as `npm test` does); must not import src/index.
 import { expect, waitUntil } from '@open-wc/testing';
-import { captureGlobals, fastScenario, servers, sim, tokenRecorder, type Servers } from './hardening-helpers.js';
+import { captureGlobals, fastScenario, sim, tokenRecorder, hardeningSuite } from './hardening-helpers.js';
 
 type Widget = HTMLElement & { start(): Promise<void>; sendText(t: string): void; stop(): void; status: string; conversation: { role: string; text: string; status: string }[] };
 
@@ -21,13 +21,7 @@ function classicScript(src: string) {
 
 describe('hardening: two versions on one page', function () {
   this.timeout(60_000);
-  let env: Servers;
-
-  before(async function () {
-    const s = await servers();
-    if (!s) this.skip();
-    env = s!;
-  });
+  const env = hardeningSuite();
 
   it('the first version defines the tag, later copies step aside with one warning each, and the widget works', async () => {
     expect(customElements.get('realtime-voice')).to.equal(undefined);
