@@ -153,10 +153,14 @@ class Tap {
 
 // ── records ────────────────────────────────────────────────────────────────────────────────────
 
-function nextRecv(pred: (r: RecvRecord) => boolean, timeoutMs: number, fromIndex = 0): Promise<RecvRecord | null> {
-  for (let i = fromIndex; i < reg.recvs.length; i++) if (pred(reg.recvs[i]!)) return Promise.resolve(reg.recvs[i]!);
+/**
+ * The first record in `records` (from `fromIndex`) or, failing that, the first one still to come
+ * through `listeners`, that matches `pred`; `null` after `timeoutMs`.
+ */
+function nextRecord<R>(records: R[], listeners: ((r: R) => void)[], pred: (r: R) => boolean, timeoutMs: number, fromIndex = 0): Promise<R | null> {
+  for (let i = fromIndex; i < records.length; i++) if (pred(records[i]!)) return Promise.resolve(records[i]!);
   return new Promise((resolve) => {
-    const listener = (r: RecvRecord) => {
+    const listener = (r: R) => {
       if (!pred(r)) return;
       cleanup();
       resolve(r);
@@ -167,32 +171,14 @@ function nextRecv(pred: (r: RecvRecord) => boolean, timeoutMs: number, fromIndex
     }, timeoutMs);
     const cleanup = () => {
       clearTimeout(timer);
-      reg.recvListeners.splice(reg.recvListeners.indexOf(listener), 1);
+      listeners.splice(listeners.indexOf(listener), 1);
     };
-    reg.recvListeners.push(listener);
+    listeners.push(listener);
   });
 }
 
-function nextSend(pred: (r: SendRecord) => boolean, timeoutMs: number): Promise<SendRecord | null> {
-  const found = reg.sends.find(pred);
-  if (found) return Promise.resolve(found);
-  return new Promise((resolve) => {
-    const listener = (r: SendRecord) => {
-      if (!pred(r)) return;
-      cleanup();
-      resolve(r);
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      resolve(null);
-    }, timeoutMs);
-    const cleanup = () => {
-      clearTimeout(timer);
-      reg.sendListeners.splice(reg.sendListeners.indexOf(listener), 1);
-    };
-    reg.sendListeners.push(listener);
-  });
-}
+const nextRecv = (pred: (r: RecvRecord) => boolean, timeoutMs: number, fromIndex = 0) => nextRecord(reg.recvs, reg.recvListeners, pred, timeoutMs, fromIndex);
+const nextSend = (pred: (r: SendRecord) => boolean, timeoutMs: number) => nextRecord(reg.sends, reg.sendListeners, pred, timeoutMs);
 
 /** FNV-1a of the last 128 PCM16 samples of a chunk, as the probe hashes a quantum. */
 function hashTail(buffer: ArrayBuffer): { hash: number; samples: number } {
