@@ -333,11 +333,13 @@ export class RealtimeVoiceElement extends LitElement {
   protected override updated(changed: PropertyValues<this>): void {
     // Follow new messages unless the user scrolled up to read: once per frame, in the frame's own
     // layout (measuring around every update forced two layouts per streamed word).
-    this.#scroll ||= requestAnimationFrame(() => {
-      this.#scroll = 0;
-      const t = this.#find('ol');
-      if (t && this.#follow) t.scrollTop = t.scrollHeight;
-    });
+    if (this.transcript) {
+      this.#scroll ||= requestAnimationFrame(() => {
+        this.#scroll = 0;
+        const t = this.#find('ol');
+        if (t && this.#follow) t.scrollTop = t.scrollHeight;
+      });
+    }
     const session = this.#session;
     if (!session) return;
     if (changed.has('muted')) session.setMuted(this.muted);
