@@ -3,8 +3,8 @@ import { css } from 'lit';
 // Public `--realtime-voice-*` custom properties feed private `--_*` tokens (set once on :host), so
 // a host override wins in light and dark alike and the rules below read one short name each;
 // `--_bg0` and the like are the colour scheme's defaults. Colours are chosen for WCAG AA: text on
-// `--_bg`, `--_af` on `--_a`, `--_fg` on `--_m`. One rule per line: no CSS minifier runs on this,
-// and every byte ships in the ≤ 20 KB gzip bundle. Classes: `w` wrapper (`f` floating, plus the
+// `--_bg`, `--_af` on `--_a`, `--_fg` on `--_m`. One rule per line, written for reading: the bundle build
+// squeezes the whitespace out (scripts/minify-templates.mjs), and every other byte ships. Classes: `w` wrapper (`f` floating, plus the
 // position), `l` launcher, `p` panel, `h` header, `lv` level, `st` status, `x` close, `e` error,
 // `c` controls, `a` accent button, `sr` screen-reader only; `user` a message of the user.
 export const styles = css`

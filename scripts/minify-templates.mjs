@@ -1,0 +1,74 @@
+// A rollup plugin for the two script-tag bundles: squeezes the whitespace out of Lit's `html` and
+// `css` tagged templates, which terser leaves as written (indentation, one CSS rule per line).
+// Rules stay conservative: only layout whitespace goes; a space that separates words, attributes,
+// values or template expressions is kept as one space. Run after TypeScript, before terser.
+
+/** CSS: no newlines or indentation; no spaces after `:`/`;`/`,`, around braces, or before `}`. */
+export const squeezeCss = (/** @type {string} */ text) =>
+  text
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\s*([{}])\s*/g, '$1')
+    .replace(/([:;,])\s+/g, '$1')
+    .replace(/;}/g, '}')
+    .trim();
+
+/**
+ * HTML: a run of whitespace with a newline becomes one space (it may separate attributes, or an
+ * attribute from a binding); between two tags, or between a tag and a binding at a chunk's edge,
+ * it goes (the widget's containers are flex boxes, where such text renders nothing).
+ * @param {string} text a template chunk
+ * @param {boolean} first the chunk before the first binding
+ * @param {boolean} last the chunk after the last binding
+ */
+export const squeezeHtml = (text, first, last) => {
+  let out = text.replace(/\s*\n\s*/g, ' ').replace(/>\s+</g, '><');
+  if (!last) out = out.replace(/>\s+$/, '>');
+  if (!first) out = out.replace(/^\s+</, '<');
+  return out;
+};
+
+/** @typedef {{type: string, start: number, end: number, [key: string]: any}} Node */
+
+/**
+ * Every node of an ESTree AST, depth first.
+ * @param {Node} node
+ * @returns {Generator<Node>}
+ */
+function* nodes(node) {
+  if (!node || typeof node.type !== 'string') return;
+  yield node;
+  for (const value of Object.values(node)) {
+    if (Array.isArray(value)) for (const child of value) yield* nodes(child);
+    else if (value && typeof value === 'object') yield* nodes(value);
+  }
+}
+
+/**
+ * @param {{include?: RegExp}} [options] which modules (default: the TypeScript sources in src/)
+ * @returns {{name: string, transform(this: {parse(code: string): any}, code: string, id: string): {code: string, map: null} | null}}
+ */
+export function minifyTemplates({ include = /\/src\/.*\.ts$/ } = {}) {
+  return {
+    name: 'minify-templates',
+    transform(code, id) {
+      if (!include.test(id) || !/\b(html|css)\s*`/.test(code)) return null;
+      /** @type {[number, number, string][]} */
+      const edits = [];
+      for (const node of nodes(this.parse(code))) {
+        if (node.type !== 'TaggedTemplateExpression' || node.tag.type !== 'Identifier') continue;
+        const squeeze = node.tag.name === 'css' ? squeezeCss : node.tag.name === 'html' ? squeezeHtml : null;
+        if (!squeeze) continue;
+        const quasis = node.quasi.quasis;
+        quasis.forEach((/** @type {Node} */ q, /** @type {number} */ i) => {
+          const raw = code.slice(q.start, q.end);
+          const next = squeeze(raw, i === 0, i === quasis.length - 1);
+          if (next !== raw) edits.push([q.start, q.end, next]);
+        });
+      }
+      if (!edits.length) return null;
+      let out = code;
+      for (const [start, end, text] of edits.sort((a, b) => b[0] - a[0])) out = out.slice(0, start) + text + out.slice(end);
+      return { code: out, map: null };
+    },
+  };
+}
