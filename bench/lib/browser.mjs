@@ -134,3 +134,32 @@ export async function traceBreakdown(cdp, ms) {
   const out = Object.fromEntries(Object.entries(buckets).sort((a, b) => b[1].us - a[1].us).map(([k, v]) => [k, { tasksPerSecond: Math.round((v.tasks * 1000) / ms), msPerMin: perMin(v.us) }]));
   return out;
 }
+
+/**
+ * The main thread's JavaScript by self time: a V8 CPU profile of `ms`, the `top` functions with
+ * their script (bundle functions are minified: the column locates them). For `BENCH_PROFILE=1`.
+ * @param {import('playwright-core').CDPSession} cdp
+ * @param {number} ms
+ * @param {number} [top]
+ */
+export async function cpuProfile(cdp, ms, top = 25) {
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+  await cdp.send('Profiler.start');
+  await new Promise((r) => setTimeout(r, ms));
+  const { profile } = await cdp.send('Profiler.stop');
+  await cdp.send('Profiler.disable');
+  const dt = new Map();
+  const ids = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  for (let i = 0; i < ids.length; i++) dt.set(ids[i], (dt.get(ids[i]) ?? 0) + (deltas[i] ?? 0));
+  /** @type {Map<string, number>} */
+  const self = new Map();
+  for (const node of profile.nodes) {
+    const { functionName, url, lineNumber, columnNumber } = node.callFrame;
+    const key = `${functionName || '(anonymous)'} ${url.split('/').pop()}:${lineNumber + 1}:${columnNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + (dt.get(node.id) ?? 0));
+  }
+  const perMin = (/** @type {number} */ us) => Math.round(((us / 1000) * 60000) / ms);
+  return [...self].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) => `${String(perMin(us)).padStart(6)} ms/min  ${k}`);
+}

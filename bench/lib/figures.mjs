@@ -1,6 +1,6 @@
 // Figures 2–8: each runner opens fresh pages in the shared browser, drives one stack, and turns
 // the raw records the page returns into the figure. See BENCHMARKS.md for the method of each.
-import { openPage, metrics, heapAfterGc, traceBreakdown } from './browser.mjs';
+import { openPage, metrics, heapAfterGc, traceBreakdown, cpuProfile } from './browser.mjs';
 import { dist, median, round } from './stats.mjs';
 
 const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
@@ -364,6 +364,8 @@ export async function cpuRun(env, stack, seconds, o = {}) {
     const longTasks = /** @type {Json[]} */ (await s.p.call('longTasks'));
     const perMinute = (/** @type {string} */ k) => ((m1[k] - m0[k]) * 1000 * 60) / seconds;
     const breakdown = o.traceSeconds ? await traceBreakdown(s.p.cdp, o.traceSeconds * 1000) : undefined;
+    const profile = process.env.BENCH_PROFILE && stack !== 'idle' ? await cpuProfile(s.p.cdp, 6000) : undefined;
+    if (profile) env.log(`  ${stack} (${o.view ?? 'open'}), JavaScript self time:\n    ${profile.join('\n    ')}`);
     return {
       breakdown,
       taskMsPerMin: round(perMinute('TaskDuration')),
