@@ -93,7 +93,7 @@ export class AudioEngine {
   /** Commands for the player before its node exists. */
   #backlog: PlayerCommand[] = [];
   /** The worklet's last report (an idle one before the first). */
-  #report = { state: 'idle', received: 0 } as PlayerReport;
+  #report = { state: 'idle', received: 0, time: 0 } as PlayerReport;
   /** Samples sent to the player. */
   #sent = 0;
   #clearId = 0;
@@ -144,6 +144,7 @@ export class AudioEngine {
             processorOptions: { muted: this.#muted },
           }));
           node.port.onmessage = ({ data }: MessageEvent<CaptureFrame>) => {
+            if (data.report) this.#onReport(data.report);
             this.#handlers?.frame(data.pcm, data.capturedAt);
             this.#handlers?.level({ input: data.level, output: this.#report.state == 'idle' ? 0 : this.#report.level });
           };
@@ -281,8 +282,13 @@ export class AudioEngine {
   }
 
   #onReport(report: PlayerReport): void {
+    for (const { id, rendered, last } of report.changed) {
+      const rec = this.#items.get(id);
+      if (rec && rendered > rec.rendered) Object.assign(rec, { rendered, last });
+    }
+    // It came on the other port after a newer one: its item counts may still be news, nothing else.
+    if (report.time < this.#report.time) return;
     this.#report = report;
-    for (const { id, rendered, last } of report.changed) Object.assign(this.#items.get(id) ?? {}, { rendered, last });
     // An underrun (buffering) is still the same "speaking": only idle ends it.
     const sounding = report.state == 'playing' || (this.#sounding && report.state != 'idle');
     if (sounding != this.#sounding) this.#handlers?.playback((this.#sounding = sounding));

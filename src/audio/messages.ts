@@ -15,6 +15,8 @@ export interface CaptureFrame {
   level: number;
   /** Context time (s) of the frame's first sample. */
   capturedAt: number;
+  /** The player's routine report, when one was due (it rides here rather than costing a task). */
+  report?: PlayerReport | undefined;
 }
 
 /** Main thread → player worklet. `pcm` is transferred. */
@@ -27,8 +29,10 @@ export type PlayerCommand =
   | { clear: number };
 
 /**
- * Player worklet → main thread, every ~20 ms while anything moves, and at once on a change of
- * state or a completed clear: the core's public state as it is (structured-cloned, the set of
- * items included) and the context time at the end of the block just rendered.
+ * Player worklet → main thread: at once on a change of state or a completed clear (the player's
+ * port), else every ~20 ms while anything moves (on the next capture frame, or the player's port
+ * when none comes). The core's public state (structured-cloned), the items rendered since the
+ * previous report, and the context time at the end of the block just rendered. The two ports do
+ * not order their messages against each other: the receiver drops a report older than the last.
  */
-export type PlayerReport = Pick<PlayerCore, 'state' | 'current' | 'level' | 'received' | 'underruns' | 'preroll' | 'cleared' | 'changed'> & { time: number };
+export type PlayerReport = Pick<PlayerCore, 'state' | 'current' | 'level' | 'received' | 'underruns' | 'preroll' | 'cleared'> & { changed: Item[]; time: number };

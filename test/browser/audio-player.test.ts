@@ -8,7 +8,7 @@ import { AudioEngine } from '../../src/audio/audio-engine.js';
 import { loadWorklet } from '../../src/audio/worklet-loader.js';
 import { AudioError } from '../../src/audio/errors.js';
 import { floatToInt16Sample } from '../../src/audio/pcm.js';
-import { PLAYER_PROCESSOR } from '../../src/audio/messages.js';
+import { CAPTURE_PROCESSOR, PLAYER_PROCESSOR, type CaptureFrame, type PlayerCommand, type PlayerReport } from '../../src/audio/messages.js';
 import { lastReport, probeAudio, recordHandlers, type AudioProbe } from './audio-probe.js';
 
 // ── the tap: records what reaches it, per quantum ──
@@ -371,6 +371,55 @@ describe('player (real time)', function () {
     expect(renderedMs(early, 'h')).to.equal(100);
     expect(renderedMs(early, 'g')).to.equal(0);
     expect(playback).to.deep.equal([true, false]);
+  });
+
+  it('sends routine reports on the microphone frames (one task per 20 ms), changes of state on its own port', async () => {
+    const player = await open();
+    const capture = probe!.node(CAPTURE_PROCESSOR);
+    await sleep(100);
+    const own: PlayerReport[] = [];
+    const carried: PlayerReport[] = [];
+    let frames = 0;
+    node.port.addEventListener('message', (e: MessageEvent<PlayerReport>) => own.push(e.data));
+    capture.port.addEventListener('message', (e: MessageEvent<CaptureFrame>) => {
+      frames++;
+      if (e.data.report) carried.push(e.data.report);
+    });
+    player.play('a', offsetTone(24000).buffer); // 1 s
+    player.end('a');
+    await sleep(300);
+    const heardMidway = player.heardMs('a')!; // extrapolated from reports that came on frames
+    await idle(player);
+    await sleep(60);
+    // Playing (the whole second came at once: no quantum in buffering), idle, and nothing routine:
+    // those came on ≥ 20 of the ~55 frames.
+    expect(own.map((r) => r.state)).to.deep.equal(['playing', 'idle']);
+    expect(frames).to.be.above(40);
+    expect(carried.length).to.be.above(20);
+    expect(carried.every((r) => r.state === 'playing')).to.equal(true);
+    expect(heardMidway).to.be.within(150, 300);
+    expect(renderedMs(player, 'a')).to.equal(1000);
+  });
+
+  it('posts routine reports itself when no microphone frame comes to carry them', async () => {
+    // A context with the player alone (a greeting while the permission prompt is open).
+    ctx = await newContext();
+    await loadWorklet(ctx);
+    node = new AudioWorkletNode(ctx, PLAYER_PROCESSOR, { numberOfInputs: 0 });
+    node.connect(ctx.destination);
+    const reports: PlayerReport[] = [];
+    node.port.onmessage = (e: MessageEvent<PlayerReport>) => reports.push(e.data);
+    const data = offsetTone(24000);
+    node.port.postMessage({ push: 'a', pcm: data.buffer } satisfies PlayerCommand, [data.buffer]);
+    node.port.postMessage({ end: 'a' } satisfies PlayerCommand);
+    await sleep(1300);
+    await ctx.close();
+    const routine = reports.filter((r) => r.state === 'playing').length - 1;
+    // Every third period (~60 ms) over ~1 s: about 16, and never more often than the period.
+    expect(routine).to.be.within(10, 25);
+    expect(reports.at(-1)!.state).to.equal('idle');
+    const rendered = reports.flatMap((r) => r.changed).filter((item) => item.id === 'a');
+    expect(Math.max(...rendered.map((item) => item.rendered))).to.equal(24000);
   });
 });
 

@@ -13,9 +13,18 @@ declare class AudioWorkletProcessor {
 }
 declare function registerProcessor(name: string, ctor: new (options: AudioWorkletNodeOptions) => AudioWorkletProcessor): void;
 
+/**
+ * The player's routine report, once due, rides on the next microphone frame: both processors of a
+ * context share this scope, and one main-thread task per 20 ms costs half of two (BENCHMARKS.md
+ * figure 7). Taking it resets the player's count; the player posts it itself when no frame comes.
+ */
+let takeReport: (() => PlayerReport) | undefined;
+
 /** Microphone in (mono: the node downmixes), 20 ms PCM16 frames at 24 kHz out. `processorOptions.muted`: start muted. */
 class CaptureProcessor extends AudioWorkletProcessor {
-  readonly #framer = new CaptureFramer(sampleRate, (pcm, level, capturedAt) => this.port.postMessage({ pcm, level, capturedAt } satisfies CaptureFrame, [pcm]));
+  readonly #framer = new CaptureFramer(sampleRate, (pcm, level, capturedAt) =>
+    this.port.postMessage({ pcm, level, capturedAt, report: takeReport?.() } satisfies CaptureFrame, [pcm]),
+  );
 
   constructor(options: AudioWorkletNodeOptions) {
     super();
@@ -36,12 +45,14 @@ class CaptureProcessor extends AudioWorkletProcessor {
  */
 class PlayerProcessor extends AudioWorkletProcessor {
   readonly #core = new PlayerCore(sampleRate);
-  // Every ~20 ms: the main thread extrapolates between reports on the context clock, and each
-  // report is a main-thread task (BENCHMARKS.md figure 7).
+  // Due every ~20 ms (the main thread extrapolates between reports on the context clock); posted
+  // here only after three periods without a microphone frame to carry it.
   readonly #reportEvery = Math.ceil((0.02 * sampleRate) / 128);
   #sinceReport = 0;
-  /** State and last clear of the previous report: a change is reported at once. */
+  /** State and last clear of the previous report: a change is reported at once, on this port. */
   #reported = '';
+  /** Context time at the end of the last rendered block. */
+  #time = 0;
 
   constructor(options: AudioWorkletNodeOptions) {
     super();
@@ -59,15 +70,24 @@ class PlayerProcessor extends AudioWorkletProcessor {
     const core = this.#core;
     const out = outputs[0]![0]!;
     core.render(out, currentFrame);
+    this.#time = (currentFrame + out.length) / sampleRate;
     const key = core.state + core.cleared;
-    if (key !== this.#reported || (++this.#sinceReport >= this.#reportEvery && (core.state !== 'idle' || core.changed.size))) {
-      this.port.postMessage({ ...core, time: (currentFrame + out.length) / sampleRate } satisfies PlayerReport);
-      core.changed.clear();
-      core.level = 0;
-      this.#reported = key;
-      this.#sinceReport = 0;
-    }
+    const due = ++this.#sinceReport >= this.#reportEvery && (core.state !== 'idle' || core.changed.size > 0);
+    if (key !== this.#reported || (due && this.#sinceReport >= 3 * this.#reportEvery)) this.port.postMessage(this.#take());
+    else if (due) takeReport = () => this.#take();
     return true;
+  }
+
+  /** The report as of the last rendered block; starts the next period. */
+  #take(): PlayerReport {
+    const core = this.#core;
+    const report = { ...core, changed: [...core.changed], time: this.#time };
+    core.changed.clear();
+    core.level = 0;
+    this.#reported = core.state + core.cleared;
+    this.#sinceReport = 0;
+    takeReport = undefined;
+    return report;
   }
 }
 
