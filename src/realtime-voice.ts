@@ -250,9 +250,8 @@ export class RealtimeVoiceElement extends LitElement {
   #audioBlocked = false;
   #talking = false;
   #said = '';
-  #level = 0;
   #painted = '';
-  #paintTimer = 0;
+  #paintedAt = 0;
   #follow = true;
   #scroll = 0;
   #s!: RealtimeVoiceStrings;
@@ -316,9 +315,8 @@ export class RealtimeVoiceElement extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    clearTimeout(this.#paintTimer);
     cancelAnimationFrame(this.#scroll);
-    this.#paintTimer = this.#scroll = 0;
+    this.#scroll = 0;
     // A move (remove + insert in one task) keeps the call; a removal ends it and frees everything.
     queueMicrotask(() => {
       if (!this.isConnected) this.stop();
@@ -349,6 +347,7 @@ export class RealtimeVoiceElement extends LitElement {
 
   protected override render() {
     const s = this.#s;
+    this.#painted = ''; // a level part this render adds gets the next level
     const floating = this.variant !== 'inline';
     const label = this.label || s.label;
     const audio = this.#audioBlocked ? html`<button part="audio-button" class="a" @click=${this.#resume}>${s.audio}</button>` : nothing;
@@ -468,13 +467,6 @@ export class RealtimeVoiceElement extends LitElement {
     input.value = '';
   }
 
-  #paint = () => {
-    this.#paintTimer = 0;
-    // In steps of 0.05: a change the eye cannot see would still cost a frame.
-    const level = (Math.round(this.#level * 20) / 20).toFixed(2);
-    if (level !== this.#painted) this.#find('.w')?.style.setProperty('--_lvl', (this.#painted = level));
-  };
-
   /** A callback that dispatches its argument as the detail of a `Type` event. */
   #fire =
     <D>(Type: new (detail: D) => Event) =>
@@ -519,11 +511,21 @@ export class RealtimeVoiceElement extends LitElement {
     },
     serverEvent: (event) => this.#fire(RealtimeVoiceServerEvent)({ event }),
     level: ({ input, output }) => {
-      this.#level = Math.min(1, Math.max(0, input || 0, output || 0));
-      // Levels come ~100 times a second; restyling that often cost more main-thread time than the
-      // whole call (BENCHMARKS.md figure 7). 20 updates a second still look fluid; no CSS
-      // transition either, which would keep the page rendering every frame.
-      this.#paintTimer ||= setTimeout(this.#paint, 50) as unknown as number;
+      const value = Math.min(1, Math.max(0, input || 0, output || 0));
+      // Levels come with every 20 ms microphone frame; restyling that often cost more main-thread
+      // time than the whole call (BENCHMARKS.md figure 7). At most 20 updates a second (a drop to
+      // zero at once), in the frame's own task rather than a timer's, in steps of 0.05 (a change
+      // the eye cannot see would still cost a frame), and no CSS transition, which would keep the
+      // page rendering every frame.
+      // Set on the two elements that show it, not on an ancestor: an inherited custom property
+      // would restyle the whole transcript each time.
+      const now = performance.now();
+      if (value && now - this.#paintedAt < 50) return;
+      this.#paintedAt = now;
+      const level = (Math.round(value * 20) / 20).toFixed(2);
+      if (level === this.#painted) return;
+      this.#painted = level;
+      for (const el of this.renderRoot.querySelectorAll<HTMLElement>('.l,.lv')) el.style.setProperty('--_lvl', level);
     },
     audioBlocked: (blocked) => {
       this.#audioBlocked = blocked;

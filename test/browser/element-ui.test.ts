@@ -470,33 +470,49 @@ describe('<realtime-voice> UI and events', () => {
   });
 
   describe('audio level', () => {
-    it('drives a CSS custom property at most 20 times a second and resets when idle', async () => {
+    it('drives a CSS custom property on the level parts at most 20 times a second and resets when idle', async () => {
       const { el, s } = await inCall();
-      const wrap = part(el, 'panel')!.parentElement!;
-      const lvl = () => wrap.style.getPropertyValue('--_lvl');
+      const shown = [part(el, 'launcher')!, part(el, 'level')!];
+      const lvl = () => shown.map((e) => e.style.getPropertyValue('--_lvl'));
+      // The first level shows at once, in the frame's own task; the next within 50 ms waits.
       s.cb.level({ input: 0.2, output: 0 });
+      expect(lvl()).to.deep.equal(['0.20', '0.20']);
       s.cb.level({ input: 0.1, output: 0.5 });
-      expect(lvl()).to.equal('');
-      await aTimeout(25);
-      expect(lvl(), 'not before 50 ms').to.equal('');
-      await aTimeout(50);
-      expect(lvl()).to.equal('0.50');
+      expect(lvl()).to.deep.equal(['0.20', '0.20']);
+      // Not on an ancestor: an inherited custom property would restyle the whole transcript.
+      expect(part(el, 'panel')!.parentElement!.style.getPropertyValue('--_lvl')).to.equal('');
+      await aTimeout(60);
+      s.cb.level({ input: 0.1, output: 0.5 });
+      expect(lvl()).to.deep.equal(['0.50', '0.50']);
       // The launcher's ring and the header's dot follow it through opacity and transform only.
       expect(getComputedStyle(part(el, 'launcher')!, '::after').opacity).to.equal('0.5');
       expect(getComputedStyle(part(el, 'level')!).transform).to.equal('matrix(1.5, 0, 0, 1.5, 0, 0)');
-      // Many levels within one 50 ms window make one update, with the latest value.
+      // Levels every few ms for 200 ms (clamped to 0–1): at most one write per part per 50 ms.
       let writes = 0;
       const observer = new MutationObserver((records) => (writes += records.length));
-      observer.observe(wrap, { attributes: true, attributeFilter: ['style'] });
-      for (let i = 0; i < 20; i++) s.cb.level({ input: i / 20, output: 0 });
-      s.cb.level({ input: 7, output: NaN });
-      await aTimeout(75);
-      expect(lvl()).to.equal('1.00');
-      expect(writes).to.equal(1);
+      for (const e of shown) observer.observe(e, { attributes: true, attributeFilter: ['style'] });
+      await aTimeout(60);
+      const from = performance.now();
+      for (let i = 0; i < 40; i++) {
+        s.cb.level({ input: i % 2 ? 7 : 0.3, output: NaN });
+        await aTimeout(5);
+      }
+      const windows = Math.ceil((performance.now() - from) / 50);
+      await aTimeout(0);
+      expect(writes).to.be.within(2, 2 * windows);
+      expect(['0.30', '1.00']).to.include(lvl()[0]);
       observer.disconnect();
+      // Silence shows at once, even within the 50 ms.
+      s.cb.level({ input: 0.8, output: 0 });
+      s.cb.level({ input: 0, output: 0 });
+      expect(lvl()).to.deep.equal(['0.00', '0.00']);
+      s.cb.level({ input: 0.6, output: 0 });
+      await aTimeout(60);
+      s.cb.level({ input: 0.6, output: 0 });
+      expect(lvl()).to.deep.equal(['0.60', '0.60']);
       s.stop();
-      await aTimeout(75);
-      expect(lvl()).to.equal('0.00');
+      await aTimeout(10);
+      expect(lvl()).to.deep.equal(['0.00', '0.00']);
     });
 
     it('does not animate the level under prefers-reduced-motion', async () => {
