@@ -140,8 +140,10 @@ export async function captureRun(env, stack, seconds) {
       const rate = data.tap.rate;
       for (const a of data.sends) {
         if (a.kind !== 'append' || a.capturedAt === null) continue;
+        // Frames are 20 ms or a little more (cut at block ends); older builds: exactly 20 ms.
+        const span = (a.frameSeconds ?? 0.02) * rate;
         const first = Math.floor((a.capturedAt * rate) / 128) * 128;
-        const last = Math.floor((a.capturedAt * rate + 0.02 * rate - 1) / 128) * 128;
+        const last = Math.floor((a.capturedAt * rate + span - 1) / 128) * 128;
         const t0 = clock.get(first);
         const t1 = clock.get(last);
         if (t0 === undefined || t1 === undefined) {
@@ -150,7 +152,7 @@ export async function captureRun(env, stack, seconds) {
         }
         oldest.push(a.t - (t0 - off));
         newest.push(a.t - (t1 - off));
-        spread(clock, a.capturedAt * rate, a.capturedAt * rate + 0.02 * rate, a.t);
+        spread(clock, a.capturedAt * rate, a.capturedAt * rate + span, a.t);
       }
     } else {
       const probe = data.probe;

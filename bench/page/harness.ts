@@ -520,7 +520,7 @@ function collect() {
   const sends = reg.sends.map((s) => {
     if (s.kind !== 'append') return s;
     const chunk = s.chunk ? hashTail(s.chunk) : null;
-    return { kind: s.kind, t: s.t, capturedAt: s.capturedAt, length: s.length, chunkHash: chunk?.hash ?? null, chunkSamples: chunk?.samples ?? null };
+    return { kind: s.kind, t: s.t, capturedAt: s.capturedAt, frameSeconds: s.frameSeconds, length: s.length, chunkHash: chunk?.hash ?? null, chunkSamples: chunk?.samples ?? null };
   });
   return {
     stack,

@@ -41,6 +41,7 @@ const registry: Registry = {
   sends: [],
   recvs: [],
   currentCapture: null,
+  currentFrameSeconds: null,
   currentChunk: null,
   micFactory: null,
   nodeListeners: [],
@@ -95,12 +96,13 @@ function hookCapturePort(port: MessagePort): void {
         port,
         fn
           ? (e: MessageEvent) => {
-              const d = e.data as { capturedAt?: number } | null;
+              const d = e.data as { capturedAt?: number; pcm?: ArrayBuffer } | null;
               registry.currentCapture = typeof d?.capturedAt === 'number' ? d.capturedAt : null;
+              registry.currentFrameSeconds = d?.pcm instanceof ArrayBuffer ? d.pcm.byteLength / 48000 : null;
               try {
                 return fn.call(port, e);
               } finally {
-                registry.currentCapture = null;
+                registry.currentCapture = registry.currentFrameSeconds = null;
               }
             }
           : null,
@@ -123,7 +125,7 @@ if (cfg.hooks) {
     if (typeof data === 'string') {
       const head = data.length > 96 ? data.slice(0, 96) : data;
       if (head.includes('input_audio_buffer.append')) {
-        const rec: SendRecord = { kind: 'append', t: now(), capturedAt: registry.currentCapture, chunk: registry.currentChunk, length: data.length };
+        const rec: SendRecord = { kind: 'append', t: now(), capturedAt: registry.currentCapture, frameSeconds: registry.currentFrameSeconds, chunk: registry.currentChunk, length: data.length };
         registry.sends.push(rec);
       } else if (head.includes('conversation.item.truncate')) {
         const ev = JSON.parse(data) as { item_id: string; audio_end_ms: number };

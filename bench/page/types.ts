@@ -10,7 +10,7 @@ export interface InstrumentConfig {
 }
 
 export type SendRecord =
-  | { kind: 'append'; t: number; capturedAt: number | null; chunk: ArrayBuffer | null; length: number }
+  | { kind: 'append'; t: number; capturedAt: number | null; frameSeconds: number | null; chunk: ArrayBuffer | null; length: number }
   | { kind: 'truncate'; t: number; itemId: string; audioEndMs: number }
   | { kind: 'cancel'; t: number };
 
@@ -33,6 +33,8 @@ export interface Registry {
   sends: SendRecord[];
   recvs: RecvRecord[];
   currentCapture: number | null;
+  /** The duration of that frame's audio (s). */
+  currentFrameSeconds: number | null;
   currentChunk: ArrayBuffer | null;
   micFactory: (() => MediaStream) | null;
   nodeListeners: ((name: string, node: AudioWorkletNode, context: AudioContext) => void)[];

@@ -9,7 +9,7 @@
 // the context's rate itself, for < 1 % of a core.
 //
 // Microphone: getUserMedia with echo cancellation, noise suppression and auto gain on →
-// MediaStreamAudioSourceNode → the capture node (which downmixes to mono) → 20 ms PCM16 frames.
+// MediaStreamAudioSourceNode → the capture node (which downmixes to mono) → PCM16 frames of 20–23 ms.
 //
 // Player: one node for the whole session, fed transferred PCM16 24 kHz chunks; `clear()` for
 // barge-in; `heardMs()` for the truncate. Audio that comes before the node exists (a greeting that
@@ -19,7 +19,7 @@
 // which the last one leaves the node. What the listener has heard by context time `now` is
 // what left the node more than the output latency ago: rendered − (last + latency − now)⁺,
 // clamped to [0, received]. While the item sounds, the count since the last report (every
-// ~20 ms) is extrapolated on the context clock. The counters never reset on `end()` or
+// ~20–40 ms) is extrapolated on the context clock. The counters never reset on `end()` or
 // `clear()`, so the value stays exact after both. Latency = `baseLatency + outputLatency`
 // (Chromium reports the two stages separately; `getOutputTimestamp()` shows their sum). The
 // output goes to the context's destination: its latency is the one the context reports.
@@ -44,7 +44,7 @@ export interface AudioEngineOptions {
 
 /** How the engine reports back (the session's `AudioPortHandlers`). */
 export interface AudioEngineHandlers {
-  /** A captured 20 ms frame: PCM16 LE 24 kHz (960 bytes, yours), and the context time (s) of its first sample. */
+  /** A captured frame of 20–23 ms: PCM16 LE 24 kHz (yours), and the context time (s) of its first sample. */
   frame(pcm: ArrayBuffer, capturedAt: number): void;
   /** With each frame: its RMS level and the player's (0–1). */
   level(levels: { input: number; output: number }): void;

@@ -1,9 +1,15 @@
 // The capture worklet's DSP as a plain class, so that it runs (and is tested) outside a worklet:
-// render quanta at the context's rate in; 20 ms frames of PCM16 at 24 kHz out, each with its
-// RMS level and the context time of its first sample. Each output is converted to PCM16 as it
-// comes, into the frame's own buffer, and its energy summed (the level is that of the float
-// signal). Constant memory: the only allocation is each frame's 960-byte buffer, which is
-// transferred to the main thread.
+// render quanta at the context's rate in; frames of PCM16 at 24 kHz out, each with its RMS level
+// and the context time of its first sample. Each output is converted to PCM16 as it comes, into
+// the frame's buffer, and its energy summed (the level is that of the float signal). Constant
+// memory: the only allocation is each frame's copy (≈ 1 KB), which is transferred to the main thread.
+//
+// Frame length: a frame is cut at the end of the first block that brings it to 20 ms (480
+// samples), so 20–23 ms at 44.1 kHz, 21.3 ms at 48 kHz. Cutting at exactly 480 would make the
+// last sample wait for the filter's look-ahead (its group delay, ≈ 0.7 ms of input), which one
+// block in four has to take from the next block — and so, often, from the next render callback,
+// 10 ms later (BENCHMARKS.md figure 2: p95 30.7 ms with exact 20 ms frames). A frame cut at a
+// block's end holds every output that block's inputs allow: nothing waits for the next callback.
 //
 // Mute: from the next quantum on, the frame being assembled is zeroed, the resampler forgets its
 // inputs and silence is fed instead of the microphone, so not one sample captured after the mute
@@ -12,7 +18,7 @@
 import { Resampler } from './resampler.js';
 import { floatToInt16Sample } from './pcm.js';
 
-/** Samples per frame: 20 ms at 24 kHz. */
+/** A frame's minimum: 20 ms at 24 kHz (it is cut at the end of the block that reaches it). */
 export const FRAME_SAMPLES = 480;
 const WIRE_RATE = 24000;
 
@@ -23,7 +29,8 @@ export class CaptureFramer {
   readonly #rate: number;
   readonly #resampler: Resampler;
   readonly #sink: FrameSink;
-  #frame = new Int16Array(FRAME_SAMPLES);
+  /** Room for the minimum plus one block's outputs (more only for blocks longer than 128). */
+  readonly #frame: Int16Array;
   #fill = 0;
   /** Σx² of the frame so far. */
   #energy = 0;
@@ -39,6 +46,7 @@ export class CaptureFramer {
     this.#rate = inputRate;
     this.#resampler = new Resampler(inputRate, WIRE_RATE);
     this.#sink = sink;
+    this.#frame = new Int16Array(FRAME_SAMPLES + Math.ceil((128 * WIRE_RATE) / inputRate) + 1);
   }
 
   /** Mutes or unmutes from the next block on; muting discards what was not emitted yet. */
@@ -65,13 +73,16 @@ export class CaptureFramer {
         this.#energy += y * y;
         this.#frame[this.#fill++] = floatToInt16Sample(y);
         this.#produced++;
-        if (this.#fill === FRAME_SAMPLES) {
-          this.#sink(this.#frame.buffer, Math.min(1, Math.sqrt(this.#energy / FRAME_SAMPLES)), this.#capturedAt);
-          this.#frame = new Int16Array(FRAME_SAMPLES); // that one is the sink's (transferred)
-          this.#fill = this.#energy = 0;
-        }
+        if (this.#fill === this.#frame.length) this.#emit();
       }
     }
     this.#consumed += length;
+    if (this.#fill >= FRAME_SAMPLES) this.#emit();
+  }
+
+  #emit(): void {
+    const n = this.#fill;
+    this.#sink(this.#frame.slice(0, n).buffer, Math.min(1, Math.sqrt(this.#energy / n)), this.#capturedAt);
+    this.#fill = this.#energy = 0;
   }
 }

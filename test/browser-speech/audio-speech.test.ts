@@ -55,7 +55,10 @@ async function referenceEnvelope(): Promise<number[]> {
 const dB = (env: number[]) => env.map((v) => Math.max(-60, 20 * Math.log10(v + 1e-9)));
 
 async function captureEnvelope(seconds: number, processing: boolean): Promise<{ env: number[]; rate: number }> {
+  // The envelope in 20 ms windows, as the reference's (frames are 20–23 ms: cut at block ends).
   const env: number[] = [];
+  let sum = 0;
+  let n = 0;
   const media = navigator.mediaDevices;
   const gum = media.getUserMedia;
   // The browser's processing off: the engine's microphone request, with these constraints instead.
@@ -64,10 +67,13 @@ async function captureEnvelope(seconds: number, processing: boolean): Promise<{ 
     { muted: false },
     {
       frame: (pcm) => {
-        const x = new Int16Array(pcm);
-        let s = 0;
-        for (const v of x) s += (v / 32768) ** 2;
-        env.push(Math.sqrt(s / x.length));
+        for (const v of new Int16Array(pcm)) {
+          sum += (v / 32768) ** 2;
+          if (++n === 480) {
+            env.push(Math.sqrt(sum / 480));
+            sum = n = 0;
+          }
+        }
       },
       level: () => {},
       playback: () => {},

@@ -210,7 +210,7 @@ describe('resampler to 24 kHz', () => {
 });
 
 describe('capture framer', () => {
-  it('turns quanta at 48 kHz into 480-sample PCM16 frames with level and capture time', () => {
+  it('turns quanta at 48 kHz into PCM16 frames of 20 ms or more, cut at block ends, with level and capture time', () => {
     const frames: { pcm: Int16Array; level: number; at: number }[] = [];
     const framer = new CaptureFramer(48000, (pcm, level, at) => frames.push({ pcm: new Int16Array(pcm), level, at }));
     const q = new Float32Array(128);
@@ -219,12 +219,37 @@ describe('capture framer', () => {
       for (let i = 0; i < 128; i++) q[i] = 0.5 * Math.sin((2 * Math.PI * 1000 * (k * 128 + i)) / 48000);
       framer.process(q, start + k * 128);
     }
-    expect(frames.length).to.equal(50); // 1 s (the filter's delay only shifts the time stamps)
-    for (const f of frames) expect(f.pcm.length).to.equal(480);
+    // 64 outputs per block: 480 is reached within the 8th block, so every frame is 8 blocks (512
+    // samples, 21.3 ms); 1 s makes 46 of them (the filter's delay only shifts the time stamps).
+    expect(frames.length).to.equal(46);
+    for (const f of frames) expect(f.pcm.length).to.equal(512);
     expect(frames[10]!.level).to.be.closeTo(0.5 * Math.SQRT1_2, 0.01);
     // Stamped with the resampler's group delay taken off.
     expect(frames[0]!.at).to.be.closeTo(start / 48000 - new Resampler(48000, 24000).delay / 48000, 1e-9);
-    for (let i = 1; i < frames.length; i++) expect(frames[i]!.at - frames[i - 1]!.at).to.be.closeTo(0.02, 1e-9);
+    for (let i = 1; i < frames.length; i++) expect(frames[i]!.at - frames[i - 1]!.at).to.be.closeTo(512 / 24000, 1e-9);
+  });
+
+  it('at 44.1 kHz cuts each frame at the block end that reaches 480 samples: 480–549, nothing lost', () => {
+    const frames: Int16Array[] = [];
+    const at: number[] = [];
+    const framer = new CaptureFramer(44100, (pcm, _l, t) => (frames.push(new Int16Array(pcm)), at.push(t)));
+    const q = new Float32Array(128);
+    let produced = 0;
+    for (let k = 0; k < 1000; k++) {
+      for (let i = 0; i < 128; i++) q[i] = 0.3 * Math.sin((2 * Math.PI * 440 * (k * 128 + i)) / 44100);
+      framer.process(q, k * 128);
+      // A frame comes out at the end of a block or not at all; never more than one per block.
+      produced = frames.length;
+    }
+    expect(produced).to.equal(frames.length);
+    const lengths = frames.map((f) => f.length);
+    expect(Math.min(...lengths)).to.be.at.least(480);
+    expect(Math.max(...lengths)).to.be.at.most(480 + 70);
+    // Contiguous: each frame starts where the previous one ended, on the context clock.
+    for (let i = 1; i < frames.length; i++) expect(at[i]! - at[i - 1]!).to.be.closeTo(lengths[i - 1]! / 24000, 1e-9);
+    // 1000 blocks of 128 at 44.1 kHz are 69,659 outputs at 24 kHz: all but the last partial frame.
+    const total = lengths.reduce((a, b) => a + b, 0);
+    expect(Math.floor((1000 * 128 * 24000) / 44100) - total).to.be.within(0, 480 + 70);
   });
 
   it('keeps time stamps on the context clock across skipped quanta', () => {
@@ -233,11 +258,13 @@ describe('capture framer', () => {
     const q = new Float32Array(128);
     for (let k = 0; k < 10; k++) framer.process(q, k * 128);
     for (let k = 20; k < 30; k++) framer.process(q, k * 128);
+    // 128 outputs per block at 24 kHz: frames of 4 blocks (512 samples).
     expect(at[0]).to.equal(0);
-    expect(at[1]).to.be.closeTo(0.02, 1e-9);
-    // Frame 2's first sample (output 960) was captured before the gap of 10 quanta; frame 3's after.
-    expect(at[2]).to.be.closeTo(0.04, 1e-9);
-    expect(at[3]).to.be.closeTo((1440 + 1280) / 24000, 1e-9);
+    expect(at[1]).to.be.closeTo(512 / 24000, 1e-9);
+    // Frame 2's first sample (output 1024) was captured before the gap of 10 quanta; frame 3's
+    // (output 1536, the 2nd block after the gap) after it.
+    expect(at[2]).to.be.closeTo(1024 / 24000, 1e-9);
+    expect(at[3]).to.be.closeTo((20 * 128 + 256) / 24000, 1e-9);
   });
 
   it('mute sends digital silence and no sample captured after it', () => {

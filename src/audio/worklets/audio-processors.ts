@@ -15,12 +15,12 @@ declare function registerProcessor(name: string, ctor: new (options: AudioWorkle
 
 /**
  * The player's routine report, once due, rides on the next microphone frame: both processors of a
- * context share this scope, and one main-thread task per 20 ms costs half of two (BENCHMARKS.md
+ * context share this scope, and one main-thread task per frame costs half of two (BENCHMARKS.md
  * figure 7). Taking it resets the player's count; the player posts it itself when no frame comes.
  */
 let takeReport: (() => PlayerReport) | undefined;
 
-/** Microphone in (mono: the node downmixes), 20 ms PCM16 frames at 24 kHz out. `processorOptions.muted`: start muted. */
+/** Microphone in (mono: the node downmixes), PCM16 frames of 20–23 ms at 24 kHz out. `processorOptions.muted`: start muted. */
 class CaptureProcessor extends AudioWorkletProcessor {
   readonly #framer = new CaptureFramer(sampleRate, (pcm, level, capturedAt) =>
     this.port.postMessage({ pcm, level, capturedAt, report: takeReport?.() } satisfies CaptureFrame, [pcm]),
