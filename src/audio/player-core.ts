@@ -6,8 +6,11 @@
 //                                         └──── queue dry, item ended ────▶ idle
 //
 // - Pre-roll: playback starts once `preroll` (20 ms) is queued, or every queued item has ended,
-//   or data has waited max(60 ms, 2 × pre-roll). Each underrun grows the pre-roll ×1.5 (up to
-//   200 ms); every 10 s without one shrinks it ×0.8 (back to 20 ms).
+//   or data has waited max(60 ms, 2 × pre-roll). Fast attack, slow decay, as jitter buffers do:
+//   each underrun doubles the pre-roll (up to 200 ms); every 30 s played without one shrinks it
+//   ×0.8 (back to 20 ms). Replies start with a short delta and underrun at their start if the
+//   next one is late: a pre-roll that grew ×1.5 and shrank after 10 s was back below the jitter
+//   by the next-but-one reply (bench figure 6 under 0–60 ms jitter: an underrun every other reply).
 // - No clicks: a start whose first sample is more than 1/256 of full scale away from zero fades
 //   in; when the queue runs dry the last value decays to zero (no received sample is altered);
 //   `clear` fades the queued audio itself out. Raised-cosine, 4 ms, so that with the output
@@ -28,7 +31,7 @@ const PREROLL = 480;
 const MAX_PREROLL = 4800;
 /** Queued data starts after this long (samples) even below the pre-roll. */
 const PATIENCE = 1440;
-const CLEAN_RUN = 10 * SOURCE_RATE;
+const CLEAN_RUN = 30 * SOURCE_RATE;
 
 /** Gain of sample `k` of a raised-cosine fade-in (the fade-out's is `fadeIn(FADE − 1 − k)`). */
 export const fadeIn = (k: number): number => 0.5 - 0.5 * Math.cos((Math.PI * (k + 0.5)) / FADE);
@@ -190,7 +193,7 @@ export class PlayerCore {
     }
     this.underruns++;
     this.#clean = 0;
-    this.preroll = Math.min(MAX_PREROLL, Math.round(this.preroll * 1.5));
+    this.preroll = Math.min(MAX_PREROLL, this.preroll * 2);
     this.#buffer();
   }
 

@@ -340,21 +340,21 @@ describe('player core', () => {
     renderCore(core, 7, 384);
     expect(core.state).to.equal('buffering');
     expect(core.underruns).to.equal(1);
-    expect(core.preroll).to.equal(720); // 480 × 1.5
+    expect(core.preroll).to.equal(960); // 480 × 2
     core.push('a', new Int16Array(500).fill(100));
     renderCore(core, 4, 1280);
-    expect(core.state).to.equal('buffering'); // 500 < 720
+    expect(core.state).to.equal('buffering'); // 500 < 960
     core.end('a');
     renderCore(core, 8, 1792);
     expect(rendered(core, 'a')!.rendered).to.equal(1100);
     expect(core.state).to.equal('idle');
     expect(core.underruns).to.equal(1); // the end of an ended item is no underrun
     // The grown pre-roll is the player's, not the reply's: the next reply waits for it too.
-    expect(core.preroll).to.equal(720);
+    expect(core.preroll).to.equal(960);
     core.push('a2', new Int16Array(600).fill(100));
     renderCore(core, 4, 2816);
-    expect(core.state).to.equal('buffering'); // 600 < 720
-    core.push('a2', new Int16Array(200).fill(100));
+    expect(core.state).to.equal('buffering'); // 600 < 960
+    core.push('a2', new Int16Array(400).fill(100));
     renderCore(core, 1, 3328);
     expect(core.state).to.equal('playing');
     // A short item that ended plays at once, below the pre-roll.
@@ -370,6 +370,25 @@ describe('player core', () => {
     expect(core3.state).to.equal('buffering');
     renderCore(core3, 1, 11 * 128);
     expect(core3.state).to.equal('playing');
+  });
+
+  it('keeps a grown pre-roll through 30 s of clean playback, then shrinks it ×0.8 down to 20 ms', () => {
+    const core = new PlayerCore(24000);
+    core.push('a', new Int16Array(480).fill(100));
+    renderCore(core, 5); // 480 played, then dry: an underrun
+    expect(core.preroll).to.equal(960);
+    core.push('a', new Int16Array(30 * 24000 + 2000).fill(100));
+    let frame = 640;
+    const play = (samples: number) => {
+      const quanta = Math.ceil(samples / 128);
+      renderCore(core, quanta, frame);
+      frame += quanta * 128;
+    };
+    play(30 * 24000 - 256); // just under 30 s played since the underrun
+    expect(core.preroll).to.equal(960);
+    play(512);
+    expect(core.preroll).to.equal(768);
+    expect(core.underruns).to.equal(1);
   });
 
   it('fades in a start that would click, and decays the held value at an underrun (4 ms, no altered samples)', () => {
