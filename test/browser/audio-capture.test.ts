@@ -88,7 +88,7 @@ describe('capture (real time, fake microphone)', function () {
       medianMs: +median(byPerf).toFixed(1),
       p95Ms: +byPerf[Math.floor(byPerf.length * 0.95)]!.toFixed(1),
       contextClockMedianMs: +median(byClock).toFixed(1),
-      frameMs: 20,
+      frameMs: +((live.reduce((sum, f) => sum + f.pcm.length, 0) / live.length / 24000) * 1000).toFixed(1),
       contextRate: ctx.sampleRate,
       note: 'first sample of a frame entering the capture worklet → onFrame on the main thread (where the session base64-encodes and sends)',
     };
