@@ -15,7 +15,10 @@ const here = (/** @type {string} */ p) => fileURLToPath(new URL(p, import.meta.u
  * @param {Record<string, string>} env
  */
 async function child(file, env) {
-  const proc = fork(file, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  // BENCH_CPU_PROF=dir: a V8 CPU profile of each child (server and clients) written there on exit.
+  const prof = process.env.BENCH_CPU_PROF;
+  const execArgv = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+  const proc = fork(file, [], { env: { ...process.env, ...env }, execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   let seq = 0;
   /** @type {Map<number, (m: any) => void>} */
   const pending = new Map();
