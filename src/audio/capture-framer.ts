@@ -5,7 +5,7 @@
 // memory: the only allocation is each frame's copy (≈ 1 KB), which is transferred to the main thread.
 //
 // Frame length: a frame is cut at the end of the first block that brings it to 20 ms (480
-// samples), so 20–23 ms at 44.1 kHz, 21.3 ms at 48 kHz. Cutting at exactly 480 would make the
+// samples): seven blocks (20.3 ms) at 44.1 kHz, eight (21.3 ms) at 48 kHz. Cutting at exactly 480 would make the
 // last sample wait for the filter's look-ahead (its group delay, ≈ 0.7 ms of input), which one
 // block in four has to take from the next block — and so, often, from the next render callback,
 // 10 ms later (BENCHMARKS.md figure 2: p95 30.7 ms with exact 20 ms frames). A frame cut at a
