@@ -515,10 +515,9 @@ export class RealtimeVoiceElement extends LitElement {
       // Levels come with every 20 ms microphone frame; restyling that often cost more main-thread
       // time than the whole call (BENCHMARKS.md figure 7). At most 20 updates a second (a drop to
       // zero at once), in the frame's own task rather than a timer's, in steps of 0.05 (a change
-      // the eye cannot see would still cost a frame), and no CSS transition, which would keep the
-      // page rendering every frame.
-      // Set on the two elements that show it, not on an ancestor: an inherited custom property
-      // would restyle the whole transcript each time.
+      // the eye cannot see would still cost a frame), with no CSS transition, which would keep the
+      // page rendering every frame, and on the two elements that show it rather than an ancestor,
+      // where an inherited custom property would restyle the whole transcript each time.
       const now = performance.now();
       if (value && now - this.#paintedAt < 50) return;
       this.#paintedAt = now;

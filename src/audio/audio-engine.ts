@@ -9,7 +9,7 @@
 // the context's rate itself, for < 1 % of a core.
 //
 // Microphone: getUserMedia with echo cancellation, noise suppression and auto gain on →
-// MediaStreamAudioSourceNode → the capture node (which downmixes to mono) → PCM16 frames of 20–23 ms.
+// MediaStreamAudioSourceNode → the capture node (which downmixes to mono) → PCM16 frames of 20–24 ms.
 //
 // Player: one node for the whole session, fed transferred PCM16 24 kHz chunks; `clear()` for
 // barge-in; `heardMs()` for the truncate. Audio that comes before the node exists (a greeting that
@@ -44,7 +44,7 @@ export interface AudioEngineOptions {
 
 /** How the engine reports back (the session's `AudioPortHandlers`). */
 export interface AudioEngineHandlers {
-  /** A captured frame of 20–23 ms: PCM16 LE 24 kHz (yours), and the context time (s) of its first sample. */
+  /** A captured frame of 20–24 ms: PCM16 LE 24 kHz (yours), and the context time (s) of its first sample. */
   frame(pcm: ArrayBuffer, capturedAt: number): void;
   /** With each frame: its RMS level and the player's (0–1). */
   level(levels: { input: number; output: number }): void;

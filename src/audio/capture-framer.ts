@@ -5,11 +5,12 @@
 // memory: the only allocation is each frame's copy (≈ 1 KB), which is transferred to the main thread.
 //
 // Frame length: a frame is cut at the end of the first block that brings it to 20 ms (480
-// samples): seven blocks (20.3 ms) at 44.1 kHz, eight (21.3 ms) at 48 kHz. Cutting at exactly 480 would make the
-// last sample wait for the filter's look-ahead (its group delay, ≈ 0.7 ms of input), which one
-// block in four has to take from the next block — and so, often, from the next render callback,
-// 10 ms later (BENCHMARKS.md figure 2: p95 30.7 ms with exact 20 ms frames). A frame cut at a
-// block's end holds every output that block's inputs allow: nothing waits for the next callback.
+// samples): seven blocks (20.3 ms) at 44.1 kHz, eight (21.3 ms) at 48 kHz, at most 24 ms at
+// 16 kHz. Cut at exactly 480, a frame's last sample would wait for the filter's look-ahead (its
+// group delay, ≈ 0.7 ms of input), which one block in four has to take from the next block —
+// and so, often, from the next render callback, 10 ms later (BENCHMARKS.md figure 2: p95 30.7 ms
+// with exact 20 ms frames). A frame cut at a block's end holds every output that block's inputs
+// allow: nothing waits for the next callback.
 //
 // Mute: from the next quantum on, the frame being assembled is zeroed, the resampler forgets its
 // inputs and silence is fed instead of the microphone, so not one sample captured after the mute

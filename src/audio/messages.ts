@@ -8,7 +8,7 @@ export type { Item, PlayerState };
 export const CAPTURE_PROCESSOR = 'rv-capture-processor';
 export const PLAYER_PROCESSOR = 'rv-player-processor';
 
-/** Capture worklet → main thread, every 20–23 ms. `pcm` (PCM16, ≥ 480 samples) is transferred. */
+/** Capture worklet → main thread, every 20–24 ms. `pcm` (PCM16, ≥ 480 samples) is transferred. */
 export interface CaptureFrame {
   pcm: ArrayBuffer;
   /** RMS, 0–1. */

@@ -14,7 +14,7 @@ export interface AudioPortOptions {
 
 /** How the engine reports back, on the main thread (possibly synchronously from a port call). */
 export interface AudioPortHandlers {
-  /** One captured frame (20–23 ms, ≈ 1 KB) of PCM16 24 kHz; the session may keep it. */
+  /** One captured frame (20–24 ms, ≈ 1 KB) of PCM16 24 kHz; the session may keep it. */
   frame(pcm: ArrayBuffer): void;
   /** Input and output levels (0–1), at most about once per animation frame. */
   level(levels: { input: number; output: number }): void;

@@ -55,7 +55,7 @@ async function referenceEnvelope(): Promise<number[]> {
 const dB = (env: number[]) => env.map((v) => Math.max(-60, 20 * Math.log10(v + 1e-9)));
 
 async function captureEnvelope(seconds: number, processing: boolean): Promise<{ env: number[]; rate: number }> {
-  // The envelope in 20 ms windows, as the reference's (frames are 20–23 ms: cut at block ends).
+  // The envelope in 20 ms windows, as the reference's (frames are 20–24 ms: cut at block ends).
   const env: number[] = [];
   let sum = 0;
   let n = 0;

@@ -81,7 +81,7 @@ describe('e2e: spoken conversations from the WAV-fed microphone', function () {
     const endMs = vad[1]!['audio_end_ms'] as number;
     const speechSeconds = (endMs - startMs - 300 /* prefix padding */ - 600 /* silence */) / 1000;
     expect(speechSeconds, 'seconds of speech the server heard').to.be.within(SPEECH.end - SPEECH.start - 0.4, SPEECH.end - SPEECH.start + 0.4);
-    // Sent as PCM16 frames of 20–23 ms at 24 kHz (cut at the end of the render block that reaches 20 ms).
+    // Sent as PCM16 frames of 20–24 ms at 24 kHz (cut at the end of the render block that reaches 20 ms).
     const appends = await received({ type: 'input_audio_buffer.append' });
     expect(appends.length).to.be.greaterThan(300);
     const sizes = appends.map((a) => Number(/^<(\d+) bytes>$/.exec(String(a['audio']))?.[1]));

@@ -28,7 +28,7 @@ describe('capture (real time, fake microphone)', function () {
     probe = null;
   });
 
-  it('delivers PCM16 frames of 20–23 ms at 24 kHz with level and capture time; mutes; closes everything', async () => {
+  it('delivers PCM16 frames of 20–24 ms at 24 kHz with level and capture time; mutes; closes everything', async () => {
     probe = probeAudio();
     // Frames come only after start(): the engine exists by then.
     const { handlers, log } = recordHandlers(() => engine.context);

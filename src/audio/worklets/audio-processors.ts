@@ -20,7 +20,7 @@ declare function registerProcessor(name: string, ctor: new (options: AudioWorkle
  */
 let takeReport: (() => PlayerReport) | undefined;
 
-/** Microphone in (mono: the node downmixes), PCM16 frames of 20–23 ms at 24 kHz out. `processorOptions.muted`: start muted. */
+/** Microphone in (mono: the node downmixes), PCM16 frames of 20–24 ms at 24 kHz out. `processorOptions.muted`: start muted. */
 class CaptureProcessor extends AudioWorkletProcessor {
   readonly #framer = new CaptureFramer(sampleRate, (pcm, level, capturedAt) =>
     this.port.postMessage({ pcm, level, capturedAt, report: takeReport?.() } satisfies CaptureFrame, [pcm]),
