@@ -3,13 +3,23 @@
 // Rules stay conservative: only layout whitespace goes; a space that separates words, attributes,
 // values or template expressions is kept as one space. Run after TypeScript, before terser.
 
-/** CSS: no newlines or indentation; no spaces after `:`/`;`/`,`, around braces, or before `}`. */
+/**
+ * CSS: no newlines or indentation; no spaces after `:`/`;`/`,`, around braces, or before `}`.
+ * Quoted strings (`content: 'a, b'`) are left as written.
+ */
 export const squeezeCss = (/** @type {string} */ text) =>
   text
-    .replace(/\s*\n\s*/g, ' ')
-    .replace(/\s*([{}])\s*/g, '$1')
-    .replace(/([:;,])\s+/g, '$1')
-    .replace(/;}/g, '}')
+    .split(/("[^"]*"|'[^']*')/)
+    .map((part, i) =>
+      i % 2
+        ? part
+        : part
+            .replace(/\s*\n\s*/g, ' ')
+            .replace(/\s*([{}])\s*/g, '$1')
+            .replace(/([:;,])\s+/g, '$1')
+            .replace(/;}/g, '}'),
+    )
+    .join('')
     .trim();
 
 /**

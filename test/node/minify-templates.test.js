@@ -19,6 +19,10 @@ test('CSS: layout whitespace goes, value and selector spaces stay', () => {
   );
 });
 
+test('CSS: quoted strings keep their spaces', () => {
+  assert.equal(squeezeCss(".a::before { content: 'a, b: c;  d' ; }\n.b { font-family: \"My Font\", serif }"), ".a::before{content:'a, b: c;  d' }.b{font-family:\"My Font\",serif}");
+});
+
 test('HTML: a newline between attributes stays a separator; space between tags and at binding edges goes', () => {
   // Chunks of `<button a=${x}\n  @click=${y}>${z}</button>\n  <p>…</p>` as Lit sees them.
   assert.equal(squeezeHtml('<button a=', true, false), '<button a=');
