@@ -250,8 +250,10 @@ export class RealtimeVoiceElement extends LitElement {
   #audioBlocked = false;
   #talking = false;
   #said = '';
-  #painted = '';
-  #paintedAt = 0;
+  /** The level painted, in twentieths (−1: none since the last render). */
+  #painted = -1;
+  /** When the level was last looked at (every 50 ms at most). */
+  #sampledAt = 0;
   #follow = true;
   #scroll = 0;
   #s!: RealtimeVoiceStrings;
@@ -347,7 +349,7 @@ export class RealtimeVoiceElement extends LitElement {
 
   protected override render() {
     const s = this.#s;
-    this.#painted = ''; // a level part this render adds gets the next level
+    this.#painted = -1; // a level part this render adds gets the next level
     const floating = this.variant !== 'inline';
     const label = this.label || s.label;
     const audio = this.#audioBlocked ? html`<button part="audio-button" class="a" @click=${this.#resume}>${s.audio}</button>` : nothing;
@@ -511,20 +513,22 @@ export class RealtimeVoiceElement extends LitElement {
     },
     serverEvent: (event) => this.#fire(RealtimeVoiceServerEvent)({ event }),
     level: ({ input, output }) => {
-      const value = Math.min(1, Math.max(0, input || 0, output || 0));
-      // Levels come with every 20 ms microphone frame; restyling that often cost more main-thread
-      // time than the whole call (BENCHMARKS.md figure 7). At most 20 updates a second (a drop to
-      // zero at once), in the frame's own task rather than a timer's, in steps of 0.05 (a change
-      // the eye cannot see would still cost a frame), with no CSS transition, which would keep the
-      // page rendering every frame, and on the two elements that show it rather than an ancestor,
-      // where an inherited custom property would restyle the whole transcript each time.
+      // Levels come with every 20 ms microphone frame, and each repaint of the meter is a whole
+      // rendering frame: the meter was most of the widget's main-thread time (BENCHMARKS.md
+      // figure 7). So the level is looked at 20 times a second at most, in the frame's own task
+      // rather than a timer's; painted in twentieths, and only on a move of two or more (flicker
+      // the eye cannot follow, such as a noise floor between two steps, would still cost a frame
+      // each); silence (zero) at once, so the meter always comes to rest; no CSS transition,
+      // which would keep the page rendering every frame; and on the two elements that show it
+      // rather than an ancestor, where an inherited custom property would restyle the transcript.
+      const step = Math.round(Math.min(1, Math.max(0, input || 0, output || 0)) * 20);
       const now = performance.now();
-      if (value && now - this.#paintedAt < 50) return;
-      this.#paintedAt = now;
-      const level = (Math.round(value * 20) / 20).toFixed(2);
-      if (level === this.#painted) return;
-      this.#painted = level;
-      for (const el of this.renderRoot.querySelectorAll<HTMLElement>('.l,.lv')) el.style.setProperty('--_lvl', level);
+      const painted = this.#painted;
+      if (step && now - this.#sampledAt < 50) return;
+      this.#sampledAt = now;
+      if (step === painted || (step && painted >= 0 && Math.abs(step - painted) < 2)) return;
+      this.#painted = step;
+      for (const el of this.renderRoot.querySelectorAll<HTMLElement>('.l,.lv')) el.style.setProperty('--_lvl', (step / 20).toFixed(2));
     },
     audioBlocked: (blocked) => {
       this.#audioBlocked = blocked;

@@ -470,7 +470,7 @@ describe('<realtime-voice> UI and events', () => {
   });
 
   describe('audio level', () => {
-    it('drives a CSS custom property on the level parts at most 20 times a second and resets when idle', async () => {
+    it('drives a CSS custom property on the level parts at most 20 times a second, without flicker, and resets when idle', async () => {
       const { el, s } = await inCall();
       const shown = [part(el, 'launcher')!, part(el, 'level')!];
       const lvl = () => shown.map((e) => e.style.getPropertyValue('--_lvl'));
@@ -510,6 +510,25 @@ describe('<realtime-voice> UI and events', () => {
       await aTimeout(60);
       s.cb.level({ input: 0.6, output: 0 });
       expect(lvl()).to.deep.equal(['0.60', '0.60']);
+      // A move of one twentieth is flicker: no frame for it; two is shown.
+      await aTimeout(60);
+      s.cb.level({ input: 0.64, output: 0 });
+      expect(lvl()).to.deep.equal(['0.60', '0.60']);
+      await aTimeout(60);
+      s.cb.level({ input: 0.7, output: 0 });
+      expect(lvl()).to.deep.equal(['0.70', '0.70']);
+      // A noise floor between the two lowest steps costs nothing; silence always shows.
+      await aTimeout(60);
+      s.cb.level({ input: 0.06, output: 0 });
+      expect(lvl()).to.deep.equal(['0.05', '0.05']);
+      await aTimeout(60);
+      s.cb.level({ input: 0.1, output: 0 });
+      expect(lvl()).to.deep.equal(['0.05', '0.05']);
+      s.cb.level({ input: 0.01, output: 0 });
+      expect(lvl()).to.deep.equal(['0.00', '0.00']);
+      await aTimeout(60);
+      s.cb.level({ input: 0.04, output: 0 });
+      expect(lvl()).to.deep.equal(['0.00', '0.00']);
       s.stop();
       await aTimeout(10);
       expect(lvl()).to.deep.equal(['0.00', '0.00']);
