@@ -502,33 +502,26 @@ describe('<realtime-voice> UI and events', () => {
       expect(writes).to.be.within(2, 2 * windows);
       expect(['0.30', '1.00']).to.include(lvl()[0]);
       observer.disconnect();
-      // Silence shows at once, even within the 50 ms.
+      // [wait ms before, level, what the parts show after]: silence at once, even within the 50 ms;
+      // a move of one twentieth is flicker, with no frame for it, two are shown; a noise floor
+      // between the two lowest steps costs nothing.
       s.cb.level({ input: 0.8, output: 0 });
-      s.cb.level({ input: 0, output: 0 });
-      expect(lvl()).to.deep.equal(['0.00', '0.00']);
-      s.cb.level({ input: 0.6, output: 0 });
-      await aTimeout(60);
-      s.cb.level({ input: 0.6, output: 0 });
-      expect(lvl()).to.deep.equal(['0.60', '0.60']);
-      // A move of one twentieth is flicker: no frame for it; two is shown.
-      await aTimeout(60);
-      s.cb.level({ input: 0.64, output: 0 });
-      expect(lvl()).to.deep.equal(['0.60', '0.60']);
-      await aTimeout(60);
-      s.cb.level({ input: 0.7, output: 0 });
-      expect(lvl()).to.deep.equal(['0.70', '0.70']);
-      // A noise floor between the two lowest steps costs nothing; silence always shows.
-      await aTimeout(60);
-      s.cb.level({ input: 0.06, output: 0 });
-      expect(lvl()).to.deep.equal(['0.05', '0.05']);
-      await aTimeout(60);
-      s.cb.level({ input: 0.1, output: 0 });
-      expect(lvl()).to.deep.equal(['0.05', '0.05']);
-      s.cb.level({ input: 0.01, output: 0 });
-      expect(lvl()).to.deep.equal(['0.00', '0.00']);
-      await aTimeout(60);
-      s.cb.level({ input: 0.04, output: 0 });
-      expect(lvl()).to.deep.equal(['0.00', '0.00']);
+      const steps: [number, number, string][] = [
+        [0, 0, '0.00'],
+        [0, 0.6, '0.00'],
+        [60, 0.6, '0.60'],
+        [60, 0.64, '0.60'],
+        [60, 0.7, '0.70'],
+        [60, 0.06, '0.05'],
+        [60, 0.1, '0.05'],
+        [0, 0.01, '0.00'],
+        [60, 0.04, '0.00'],
+      ];
+      for (const [wait, input, shown] of steps) {
+        if (wait) await aTimeout(wait);
+        s.cb.level({ input, output: 0 });
+        expect(lvl(), `after ${input}`).to.deep.equal([shown, shown]);
+      }
       s.stop();
       await aTimeout(10);
       expect(lvl()).to.deep.equal(['0.00', '0.00']);
