@@ -3,10 +3,11 @@ import { css } from 'lit';
 // Public `--realtime-voice-*` custom properties feed private `--_*` tokens (set once on :host), so
 // a host override wins in light and dark alike and the rules below read one short name each;
 // `--_bg0` and the like are the colour scheme's defaults. Colours are chosen for WCAG AA: text on
-// `--_bg`, `--_af` on `--_a`, `--_fg` on `--_m`. One rule per line, written for reading: the bundle build
-// squeezes the whitespace out (scripts/minify-templates.mjs), and every other byte ships. Classes: `w` wrapper (`f` floating, plus the
-// position), `l` launcher, `p` panel, `h` header, `lv` level, `st` status, `x` close, `e` error,
-// `c` controls, `a` accent button, `sr` screen-reader only; `user` a message of the user.
+// `--_bg`, `--_af` on `--_a`, `--_fg` on `--_m`. One rule per line, written for reading: the
+// bundle build squeezes the whitespace out (scripts/minify-templates.mjs), and every other byte
+// ships. Classes: `w` wrapper (`f` floating, plus the position), `l` launcher, `p` panel, `h`
+// header, `lv` level, `st` status, `x` close, `e` error, `c` controls, `a` accent button, `sr`
+// screen-reader only; `user` a message of the user.
 export const styles = css`
 :host { --_bg0: #fff; --_fg0: #1f2328; --_m0: #eef1f4; --_bd0: #6e7781; --_er0: #b42318 }
 @media (prefers-color-scheme: dark) { :host { --_bg0: #1c1e21; --_fg0: #eceef1; --_m0: #2c3036; --_bd0: #8b949e; --_er0: #ff8f85 } }

@@ -284,7 +284,10 @@ export class AudioEngine {
   #onReport(report: PlayerReport): void {
     for (const { id, rendered, last } of report.changed) {
       const rec = this.#items.get(id);
-      if (rec && rendered > rec.rendered) Object.assign(rec, { rendered, last });
+      if (rec && rendered > rec.rendered) {
+        rec.rendered = rendered;
+        rec.last = last;
+      }
     }
     // It came on the other port after a newer one: its item counts may still be news, nothing else.
     if (report.time < this.#report.time) return;

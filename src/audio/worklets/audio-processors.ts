@@ -53,6 +53,8 @@ class PlayerProcessor extends AudioWorkletProcessor {
   #reported = '';
   /** Context time at the end of the last rendered block. */
   #time = 0;
+  /** `#take`, bound once: offered to the capture processor every block while a report is due. */
+  readonly #taker = (): PlayerReport => this.#take();
 
   constructor(options: AudioWorkletNodeOptions) {
     super();
@@ -74,7 +76,7 @@ class PlayerProcessor extends AudioWorkletProcessor {
     const key = core.state + core.cleared;
     const due = ++this.#sinceReport >= this.#reportEvery && (core.state !== 'idle' || core.changed.size > 0);
     if (key !== this.#reported || (due && this.#sinceReport >= 3 * this.#reportEvery)) this.port.postMessage(this.#take());
-    else if (due) takeReport = () => this.#take();
+    else if (due) takeReport = this.#taker;
     return true;
   }
 
