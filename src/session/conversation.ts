@@ -20,8 +20,9 @@ export const itemCreateEvent = ({ id, role, text }: ConversationItem) =>
   }) satisfies ConversationItemCreateEvent;
 
 export class Conversation {
+  /** Frozen items, each replaced (not copied) on a change: a snapshot costs one array copy. */
   #items: ConversationItem[] = [];
-  #byId = new Map<string, ConversationItem>();
+  #index = new Map<string, number>();
   #snapshot: readonly ConversationItem[] | null = null;
   #onUpdate: (update: TranscriptUpdate) => void;
 
@@ -31,57 +32,47 @@ export class Conversation {
 
   /** The items in order, as an immutable snapshot (a new array after every change). */
   get items(): readonly ConversationItem[] {
-    return (this.#snapshot ??= Object.freeze(this.#items.map((item) => Object.freeze({ ...item }))));
+    return (this.#snapshot ??= Object.freeze([...this.#items]));
   }
 
   get(id: string): Readonly<ConversationItem> | undefined {
-    return this.#byId.get(id);
+    const i = this.#index.get(id);
+    return i === undefined ? undefined : this.#items[i];
   }
 
   /** Adds an item unless it exists; new user text is reported as final at once. */
   add(id: string, role: ConversationItem['role'], text = '', status: ItemStatus = 'in_progress'): void {
-    if (this.#byId.has(id)) return;
-    const item: ConversationItem = { id, role, text, status };
-    this.#items.push(item);
-    this.#byId.set(id, item);
+    if (this.#index.has(id)) return;
+    this.#index.set(id, this.#items.length);
+    this.#items.push(Object.freeze({ id, role, text, status }));
     this.#snapshot = null;
     if (text && role === 'user') this.#onUpdate({ role, itemId: id, text, delta: text, final: true });
   }
 
   /** Appends streamed text to a known item. */
   append(id: string, delta: string): void {
-    const item = this.#byId.get(id);
-    if (!item || !delta) return;
-    item.text += delta;
-    this.#snapshot = null;
-    this.#onUpdate({ role: item.role, itemId: id, text: item.text, delta, final: false });
+    const item = this.get(id);
+    if (item && delta) this.#report(this.#set(id, { text: item.text + delta }), delta, false);
   }
 
   /** Sets a known item's final text (the server's, authoritative over the deltas) and status. */
   finish(id: string, text: string | undefined, status: ItemStatus = 'completed'): void {
-    const item = this.#byId.get(id);
-    if (!item) return;
-    const previous = item.text;
-    item.text = text ?? previous;
-    this.setStatus(id, status);
-    this.#snapshot = null;
-    const delta = item.text.startsWith(previous) ? item.text.slice(previous.length) : item.text;
-    this.#onUpdate({ role: item.role, itemId: id, text: item.text, delta, final: true });
+    const previous = this.get(id)?.text;
+    if (previous === undefined) return;
+    const item = this.#set(id, { text: text ?? previous, status });
+    this.#report(item, item.text.startsWith(previous) ? item.text.slice(previous.length) : item.text, true);
   }
 
   /** Changes an item's status without touching its text. */
   setStatus(id: string, status: ItemStatus): void {
-    const item = this.#byId.get(id);
-    if (item && item.status !== status) {
-      item.status = status;
-      this.#snapshot = null;
-    }
+    const item = this.get(id);
+    if (item && item.status !== status) this.#set(id, { status });
   }
 
   /** Forgets everything (a fresh conversation). */
   clear(): void {
     this.#items = [];
-    this.#byId.clear();
+    this.#index.clear();
     this.#snapshot = null;
   }
 
@@ -94,5 +85,16 @@ export class Conversation {
       .filter((item) => item.text.trim() && !exclude.has(item.id))
       .slice(-MAX_REPLAY_ITEMS)
       .map(itemCreateEvent);
+  }
+
+  /** Replaces a known item with a changed frozen copy. */
+  #set(id: string, change: Partial<ConversationItem>): ConversationItem {
+    const i = this.#index.get(id)!;
+    this.#snapshot = null;
+    return (this.#items[i] = Object.freeze({ ...this.#items[i]!, ...change }));
+  }
+
+  #report({ role, id, text }: ConversationItem, delta: string, final: boolean): void {
+    this.#onUpdate({ role, itemId: id, text, delta, final });
   }
 }

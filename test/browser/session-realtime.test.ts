@@ -1408,4 +1408,31 @@ describe('session: Conversation', () => {
     const items: ConversationItem[] = [...c.items];
     expect(items.map((i) => i.id)).to.deep.equal(['u1', 'u2', 'a1']);
   });
+
+  it('a change replaces only the changed item: snapshots share the others, old snapshots stay as they were', () => {
+    const updates: string[] = [];
+    const c = new Conversation((u) => updates.push(`${u.itemId}:${u.delta}:${u.final}`));
+    c.add('u1', 'user', 'hi', 'completed');
+    c.add('a1', 'assistant');
+    const before = c.items;
+    c.append('a1', 'Hel');
+    c.append('a1', 'lo');
+    const during = c.items;
+    expect(during[0], 'an unchanged item is not copied again').to.equal(before[0]);
+    expect(during[1]).not.to.equal(before[1]);
+    expect(before[1]).to.deep.equal({ id: 'a1', role: 'assistant', text: '', status: 'in_progress' });
+    c.finish('a1', 'Hello.');
+    c.setStatus('nope', 'completed');
+    c.append('nope', 'x');
+    c.finish('nope', 'x');
+    expect(c.items).to.deep.equal([
+      { id: 'u1', role: 'user', text: 'hi', status: 'completed' },
+      { id: 'a1', role: 'assistant', text: 'Hello.', status: 'completed' },
+    ]);
+    expect(c.items.every((i) => Object.isFrozen(i))).to.equal(true);
+    expect(c.get('a1')).to.equal(c.items[1]);
+    expect(updates).to.deep.equal(['u1:hi:true', 'a1:Hel:false', 'a1:lo:false', 'a1:.:true']);
+    c.clear();
+    expect([c.items, c.get('a1')]).to.deep.equal([[], undefined]);
+  });
 });
