@@ -28,6 +28,39 @@ export function decodeStrictPcm16(text) {
 }
 
 /**
+ * Decodes appends like decodeStrictPcm16, but into slabs of its own rather than a fresh
+ * ArrayBuffer per append: 50 appends a second per session made those allocations (and the
+ * garbage collections they trigger) a large part of the server's cost. One decoder per session,
+ * so a slab only ever holds that session's audio and is freed once its chunks are dropped.
+ */
+export class Pcm16Decoder {
+  /** @type {Buffer} */
+  #slab = Buffer.alloc(0);
+  #used = 0;
+
+  /**
+   * @param {string} text
+   * @returns {Int16Array | null} a view into the current slab, or null when not strict base64
+   */
+  decode(text) {
+    if (text.length % 4 !== 0 || text.includes('-') || text.includes('_')) return null;
+    const expected = base64Bytes(text);
+    if (this.#slab.length - this.#used < expected) {
+      this.#slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, expected + 1));
+      this.#used = 0;
+    }
+    // Node's decoder skips garbage silently: fewer bytes written than expected means garbage.
+    if (this.#slab.write(text, this.#used, expected, 'base64') !== expected) return null;
+    const out = new Int16Array(this.#slab.buffer, this.#used, expected >> 1);
+    this.#used += out.length * 2;
+    return out;
+  }
+}
+
+/** One second of 24 kHz PCM16 per slab. */
+const SLAB_BYTES = 2 * SAMPLE_RATE;
+
+/**
  * @param {Int16Array} samples
  * @returns {string}
  */

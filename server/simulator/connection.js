@@ -114,7 +114,7 @@ export class Connection {
   send(event) {
     if (this.#dead) return;
     const full = event.event_id ? event : { event_id: eventId(), ...event };
-    this.#log(this.#record.sent, full.type === 'response.output_audio.delta' ? { ...full, delta: `<${base64Bytes(full.delta)} bytes>` } : full);
+    this.#log(this.#record.sent, full.type === 'response.output_audio.delta' ? { ...full, delta: sizeLabel(base64Bytes(full.delta)) } : full);
     this.#queue = this.#queue.then(() => this.#deliver(full)).catch((error) => this.#hooks.log.warn('realtime send failed:', error));
   }
 
@@ -171,7 +171,7 @@ export class Connection {
     // Appends are logged with their size instead of their audio, as audio deltas are: 2,000
     // logged 20 ms appends would hold 2.6 MB per session (the server checks the base64 itself).
     const audio = event.type === 'input_audio_buffer.append' && typeof event.audio === 'string' ? event.audio : null;
-    this.#log(this.#record.received, audio === null ? event : { ...event, audio: `<${base64Bytes(audio)} bytes>` });
+    this.#log(this.#record.received, audio === null ? event : appendLogEntry(event, audio));
     const clientEventId = typeof event.event_id === 'string' ? event.event_id : null;
     try {
       if (event.event_id !== undefined) {
@@ -236,7 +236,7 @@ export class Connection {
     }
     if (faults.jitterMs > 0 && event.type === 'response.output_audio.delta') await delay(this.#hooks.random() * faults.jitterMs);
     if (this.#dead || this.#ws.readyState !== this.#ws.OPEN) return;
-    this.#ws.send(JSON.stringify(event));
+    this.#ws.send(serialize(event), { binary: false });
     this.#record.eventsSent++;
     this.#sinceFaults++;
     if (faults.dropAfterEvents !== null && this.#sinceFaults >= faults.dropAfterEvents && this.#hooks.takeDrop()) {
@@ -254,6 +254,70 @@ export class Connection {
     if (log.length > LOG_LIMIT * 1.25) log.splice(0, log.length - LOG_LIMIT);
   }
 }
+
+/** @type {Map<number, string>} */
+const sizeLabels = new Map();
+
+/**
+ * `<960 bytes>`, one string per size: the logs hold thousands of them per session, and every
+ * distinct copy is more for the garbage collector to walk.
+ * @param {number} bytes
+ * @returns {string}
+ */
+function sizeLabel(bytes) {
+  let label = sizeLabels.get(bytes);
+  if (label === undefined) {
+    if (sizeLabels.size >= 20000) sizeLabels.clear();
+    label = `<${bytes} bytes>`;
+    sizeLabels.set(bytes, label);
+  }
+  return label;
+}
+
+/** @type {Map<number, Json>} */
+const appendEntries = new Map();
+
+/**
+ * The log entry of an append: a plain `{type, audio}` append (the usual kind, 50 a second) gets
+ * one shared frozen entry per size instead of an object of its own (the logs are cloned when
+ * read); anything else a copy with the audio replaced by its size.
+ * @param {Json} event
+ * @param {string} audio
+ * @returns {Json}
+ */
+function appendLogEntry(event, audio) {
+  const bytes = base64Bytes(audio);
+  if (Object.keys(event).length !== 2) return { ...event, audio: sizeLabel(bytes) };
+  let entry = appendEntries.get(bytes);
+  if (entry === undefined) {
+    if (appendEntries.size >= 20000) appendEntries.clear();
+    entry = Object.freeze({ type: 'input_audio_buffer.append', audio: sizeLabel(bytes) });
+    appendEntries.set(bytes, entry);
+  }
+  return entry;
+}
+
+/**
+ * The JSON text of a server event. An audio delta (its base64 last, needing no escapes) is put
+ * together around its audio: JSON.stringify scans every character of it (~9 µs for a 4 KB chunk),
+ * and a string would be converted to bytes once more by `ws`. Same bytes on the wire.
+ * @param {Json} event
+ * @returns {string | Buffer}
+ */
+function serialize(event) {
+  if (event.type !== 'response.output_audio.delta' || typeof event.delta !== 'string') return JSON.stringify(event);
+  const { delta, ...rest } = event;
+  const head = JSON.stringify(rest);
+  const headBytes = Buffer.byteLength(head) - 1; // without its closing brace
+  const out = Buffer.allocUnsafe(headBytes + DELTA_KEY.length + delta.length + 2);
+  let at = out.write(head, 0, headBytes);
+  at += out.write(DELTA_KEY, at, 'latin1');
+  at += out.write(delta, at, 'latin1');
+  out.write('"}', at, 'latin1');
+  return out;
+}
+
+const DELTA_KEY = ',"delta":"';
 
 /**
  * OpenAI's close reason (and error message) when a session reaches its maximum duration:

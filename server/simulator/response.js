@@ -14,7 +14,6 @@
 // because that is what clients must cope with. Cancelling is synchronous: the closing events are
 // emitted before cancel() returns, so a `response.create` right after a cancel never races the
 // old response.
-import { setTimeout as delay } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { encodePcm16, samplesToMs } from './audio.js';
 import { callId, eventId, itemId } from './ids.js';
@@ -77,7 +76,12 @@ export class ResponseRun {
   #pacing;
   /** @type {PlannedOutput[]} */
   #outputs;
-  #controller = new AbortController();
+  /**
+   * The pending #sleep's timer and wake-up: a plain timer, as an AbortSignal listener per audio
+   * delta cost more than the timer itself.
+   * @type {{timer: NodeJS.Timeout, wake: () => void} | null}
+   */
+  #sleeping = null;
   #finished = false;
   #limited = false;
   /** @type {Json} */
@@ -401,7 +405,11 @@ export class ResponseRun {
   #finish(status, details) {
     if (this.#finished) return;
     this.#finished = true;
-    this.#controller.abort();
+    if (this.#sleeping) {
+      clearTimeout(this.#sleeping.timer);
+      this.#sleeping.wake();
+      this.#sleeping = null;
+    }
     const response = this.#response;
     response.status = status;
     if (details) response.status_details = details;
@@ -491,7 +499,13 @@ export class ResponseRun {
    * @returns {Promise<void>}
    */
   #sleep(ms) {
-    if (ms <= 0 || this.#controller.signal.aborted) return Promise.resolve();
-    return delay(ms, undefined, { signal: this.#controller.signal }).catch(() => undefined);
+    if (ms <= 0 || this.#finished) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.#sleeping = null;
+        resolve();
+      };
+      this.#sleeping = { timer: setTimeout(wake, ms), wake };
+    });
   }
 }

@@ -1,7 +1,7 @@
 // One Realtime session: configuration, input audio buffer and turn detection, the conversation,
 // and responses. It speaks only in events; the connection (connection.js) owns the socket.
 // Client mistakes are thrown as RealtimeError and become `error` events; the session stays open.
-import { PcmBuffer, concatPcm, decodeStrictPcm16, encodePcm16, msToSamples, samplesToMs, SAMPLE_RATE } from './audio.js';
+import { PcmBuffer, Pcm16Decoder, concatPcm, encodePcm16, msToSamples, samplesToMs, SAMPLE_RATE } from './audio.js';
 import { Conversation } from './conversation.js';
 import { describeAudio, validateItem } from './items.js';
 import { RealtimeError, invalid, listValues } from './errors.js';
@@ -70,6 +70,7 @@ export class RealtimeSession {
   #conversationId = conversationId();
   #conversation = new Conversation();
   #buffer = new PcmBuffer();
+  #decoder = new Pcm16Decoder();
   /** @type {EnergyVad | null} */
   #vad = null;
   /** Item id announced by `speech_started`, used by the commit that ends the turn. */
@@ -234,7 +235,7 @@ export class RealtimeSession {
   #append(event) {
     if (event.audio === undefined) throw invalid.missing('audio');
     const audio = expectString(event.audio, 'audio');
-    const samples = decodeStrictPcm16(audio);
+    const samples = this.#decoder.decode(audio);
     if (!samples) throw invalid.custom('audio', "Invalid 'audio': expected base64-encoded PCM16 audio.");
     const at = this.#buffer.end;
     this.#buffer.append(samples);
