@@ -157,6 +157,7 @@ process.on('message', async (/** @type {any} */ m) => {
       lagP99: pct(99),
       lagMax: sorted.length ? Math.round(sorted[sorted.length - 1] * 10) / 10 : null,
       clientLoopP99: Math.round(loop.percentile(99) / 1e4) / 100,
+      clientLoopMax: Math.round(loop.max / 1e4) / 100,
       clientCpuPercent: cpuPercent,
     });
   } else if (m.type === 'close') {

@@ -91,9 +91,9 @@ export async function capacity(o) {
       pass = c.lagP99 !== null && c.lagP99 < 50 && c.open >= n * 0.99;
       windows.push({ lagP99: c.lagP99, serverCpuPercent: s.cpuPercent, clientCpuPercent: c.clientCpuPercent });
     }
-    const step = { sessions: n, open: c.open, pass, lagP50: c.lagP50, lagP99: c.lagP99, lagMax: c.lagMax, deltas: c.deltas, errors: c.errors, serverLoopP99: s.p99, serverLoopMax: s.max, serverCpuPercent: s.cpuPercent, serverRssMB: s.rssMB, serverHeapMB: s.heapMB, clientLoopP99: c.clientLoopP99, clientCpuPercent: c.clientCpuPercent, windows };
+    const step = { sessions: n, open: c.open, pass, lagP50: c.lagP50, lagP99: c.lagP99, lagMax: c.lagMax, deltas: c.deltas, errors: c.errors, serverLoopP99: s.p99, serverLoopMax: s.max, serverCpuPercent: s.cpuPercent, serverRssMB: s.rssMB, serverHeapMB: s.heapMB, serverExternalMB: s.externalMB, serverGc: s.gc, clientLoopP99: c.clientLoopP99, clientLoopMax: c.clientLoopMax, clientCpuPercent: c.clientCpuPercent, windows };
     steps.push(step);
-    o.log(`  capacity: ${n} sessions (${scaled.open} open): lag p99 ${c.lagP99} ms; server loop p99 ${s.p99} ms, CPU ${s.cpuPercent} %, heap ${s.heapMB} MB; clients loop p99 ${c.clientLoopP99} ms, CPU ${c.clientCpuPercent} % → ${pass ? 'pass' : 'FAIL'}`);
+    o.log(`  capacity: ${n} sessions (${scaled.open} open): lag p99 ${c.lagP99} ms (max ${c.lagMax}); server loop p99 ${s.p99} ms (max ${s.max}), CPU ${s.cpuPercent} %, heap ${s.heapMB} MB, GC ${s.gc.major} major ${s.gc.majorMs} ms + minor ${s.gc.minorMs} ms (longest ${s.gc.maxMs} ms); clients loop p99 ${c.clientLoopP99} ms (max ${c.clientLoopMax}), CPU ${c.clientCpuPercent} % → ${pass ? 'pass' : 'FAIL'}`);
     return pass;
   };
   const inBudget = () => Date.now() - started < o.budgetMs;
