@@ -8,6 +8,13 @@ export const SAMPLE_RATE = 24000;
 export const base64Bytes = (text) => Math.floor((text.length * 3) / 4) - (text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0);
 
 /**
+ * Bytes a base64 text decodes to, or -1 when its shape is not strict: a length that is not a
+ * multiple of 4, or the URL-safe alphabet (Node decodes it too; OpenAI takes the standard one only).
+ * @param {string} text
+ */
+const strictBase64Bytes = (text) => (text.length % 4 !== 0 || text.includes('-') || text.includes('_') ? -1 : base64Bytes(text));
+
+/**
  * Decodes strict base64 PCM16 into samples, or `null` when the text is not strict base64. Node's
  * decoder silently skips garbage, but OpenAI rejects it, and a client that sends broken audio
  * should hear about it: any character the decoder skipped or stopped at shows as missing bytes.
@@ -18,10 +25,10 @@ export const base64Bytes = (text) => Math.floor((text.length * 3) / 4) - (text.e
  * @returns {Int16Array | null}
  */
 export function decodeStrictPcm16(text) {
-  // Node also decodes the URL-safe alphabet; OpenAI takes the standard one only.
-  if (text.length % 4 !== 0 || text.includes('-') || text.includes('_')) return null;
+  const expected = strictBase64Bytes(text);
+  if (expected < 0) return null;
   const bytes = Buffer.from(text, 'base64');
-  if (bytes.length !== base64Bytes(text)) return null;
+  if (bytes.length !== expected) return null;
   const out = new Int16Array(bytes.length >> 1);
   Buffer.from(out.buffer).set(bytes.subarray(0, out.length * 2));
   return out;
@@ -43,8 +50,8 @@ export class Pcm16Decoder {
    * @returns {Int16Array | null} a view into the current slab, or null when not strict base64
    */
   decode(text) {
-    if (text.length % 4 !== 0 || text.includes('-') || text.includes('_')) return null;
-    const expected = base64Bytes(text);
+    const expected = strictBase64Bytes(text);
+    if (expected < 0) return null;
     if (this.#slab.length - this.#used < expected) {
       this.#slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, expected + 1));
       this.#used = 0;
