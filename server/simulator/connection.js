@@ -171,7 +171,7 @@ export class Connection {
     // Appends are logged with their size instead of their audio, as audio deltas are: 2,000
     // logged 20 ms appends would hold 2.6 MB per session (the server checks the base64 itself).
     const audio = event.type === 'input_audio_buffer.append' && typeof event.audio === 'string' ? event.audio : null;
-    this.#log(this.#record.received, audio === null ? event : appendLogEntry(event, audio));
+    this.#log(this.#record.received, audio === null ? event : { ...event, audio: sizeLabel(base64Bytes(audio)) });
     const clientEventId = typeof event.event_id === 'string' ? event.event_id : null;
     try {
       if (event.event_id !== undefined) {
@@ -272,29 +272,6 @@ function sizeLabel(bytes) {
     sizeLabels.set(bytes, label);
   }
   return label;
-}
-
-/** @type {Map<number, Json>} */
-const appendEntries = new Map();
-
-/**
- * The log entry of an append: a plain `{type, audio}` append (the usual kind, 50 a second) gets
- * one shared frozen entry per size instead of an object of its own (the logs are cloned when
- * read); anything else a copy with the audio replaced by its size.
- * @param {Json} event
- * @param {string} audio
- * @returns {Json}
- */
-function appendLogEntry(event, audio) {
-  const bytes = base64Bytes(audio);
-  if (Object.keys(event).length !== 2) return { ...event, audio: sizeLabel(bytes) };
-  let entry = appendEntries.get(bytes);
-  if (entry === undefined) {
-    if (appendEntries.size >= 20000) appendEntries.clear();
-    entry = Object.freeze({ type: 'input_audio_buffer.append', audio: sizeLabel(bytes) });
-    appendEntries.set(bytes, entry);
-  }
-  return entry;
 }
 
 /**
