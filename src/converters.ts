@@ -1,6 +1,6 @@
 // Attribute converters that validate instead of throwing. A page author's typo must not break the
 // page: a bad value keeps the default and logs one warning naming the attribute and what it takes.
-import type { ComplexAttributeConverter } from 'lit';
+import type { AttributeConverter } from './element-base.js';
 
 const warn = (attr: string, value: string, expected: string) =>
   console.warn(`[realtime-voice] ignoring ${attr}="${value}": expected ${expected}`);
@@ -9,7 +9,7 @@ const warn = (attr: string, value: string, expected: string) =>
  * A string attribute limited to the space-separated `values`; anything else (or removal) gives
  * the first value, or `undefined` when the attribute is `optional`.
  */
-export function oneOf(attr: string, values: string, optional = false): ComplexAttributeConverter<string | undefined> {
+export function oneOf(attr: string, values: string, optional = false): AttributeConverter<string | undefined> {
   const allowed = values.split(' ');
   const fallback = optional ? undefined : allowed[0];
   return {
@@ -22,7 +22,7 @@ export function oneOf(attr: string, values: string, optional = false): ComplexAt
 }
 
 /** A finite number in `[min, max]` (whole when `int`); a bad value or removal gives `fallback`. */
-export function numberIn(attr: string, min: number, max: number, fallback?: number, int = false): ComplexAttributeConverter<number | undefined> {
+export function numberIn(attr: string, min: number, max: number, fallback?: number, int = false): AttributeConverter<number | undefined> {
   return {
     fromAttribute(value) {
       if (value === null) return fallback;
@@ -36,6 +36,6 @@ export function numberIn(attr: string, min: number, max: number, fallback?: numb
 }
 
 /** A string attribute whose removal restores `fallback` instead of leaving `null`. */
-export const orDefault = (fallback: string): ComplexAttributeConverter<string> => ({
+export const orDefault = (fallback: string): AttributeConverter<string> => ({
   fromAttribute: (value) => value ?? fallback,
 });

@@ -1,4 +1,4 @@
-import { css } from 'lit';
+import { css } from './element-base.js';
 
 // Public `--realtime-voice-*` custom properties feed private `--_*` tokens (set once on :host), so
 // a host override wins in light and dark alike and the rules below read one short name each;

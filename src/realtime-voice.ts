@@ -1,4 +1,5 @@
-import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { html, nothing } from 'lit/html.js';
+import { ReactiveElement, type PropertyValues } from './element-base.js';
 import { VERSION } from './version.js';
 import { styles } from './realtime-voice.styles.js';
 import { numberIn, oneOf, orDefault } from './converters.js';
@@ -114,7 +115,7 @@ const MIC = html`<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="tr
  * @cssprop [--realtime-voice-height=480px] - Maximum height of the floating panel.
  * @cssprop [--realtime-voice-shadow=0 6px 24px #0003] - Shadow of the floating launcher and panel.
  */
-export class RealtimeVoiceElement extends LitElement {
+export class RealtimeVoiceElement extends ReactiveElement {
   /** The package version of this definition (lets a second copy on the page tell which won). */
   static readonly version = VERSION;
 
@@ -299,7 +300,7 @@ export class RealtimeVoiceElement extends LitElement {
     const t = String(text ?? '').trim();
     if (!t) return;
     if (!this.#active()) void this.start();
-    // Properties set in the same task (`el.tools = …; el.sendText(…)`) reach the session in Lit's
+    // Properties set in the same task (`el.tools = …; el.sendText(…)`) reach the session in the
     // next update, after this turn: hand them over first so the reply can use them.
     else if (this.isUpdatePending) this.#session?.updateConfig(this.#config());
     this.#session?.sendText(t);
@@ -330,7 +331,7 @@ export class RealtimeVoiceElement extends LitElement {
     this.#s = resolveStrings(this.#lang, this.strings);
   }
 
-  protected override updated(changed: PropertyValues<this>): void {
+  protected override updated(changed: PropertyValues): void {
     // Follow new messages unless the user scrolled up to read: once per frame, in the frame's own
     // layout (measuring around every update forced two layouts per streamed word).
     if (this.transcript) {
