@@ -54,7 +54,7 @@ export interface ServerEventDetail {
 export class RealtimeVoiceEvent<D> extends Event {
   /** The event's payload. */
   readonly detail: D;
-  constructor(type: string, detail: D, cancelable = false) {
+  constructor(type: string, detail: D, cancelable?: boolean) {
     super(type, { bubbles: true, composed: true, cancelable });
     this.detail = detail;
   }

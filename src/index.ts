@@ -1,6 +1,5 @@
 import { defineOnce } from './define.js';
 import { RealtimeVoiceElement } from './realtime-voice.js';
-import { VERSION } from './version.js';
 
 export { RealtimeVoiceElement } from './realtime-voice.js';
 export type { RealtimeVoiceStatus, SessionFactory, SessionHandle } from './realtime-voice.js';
@@ -18,4 +17,4 @@ export type {
 } from './session/types.js';
 export { VERSION } from './version.js';
 
-defineOnce('realtime-voice', RealtimeVoiceElement, VERSION);
+defineOnce('realtime-voice', RealtimeVoiceElement);

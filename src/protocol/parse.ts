@@ -31,7 +31,6 @@ const NESTED = new Map(
 
 // Every GA server event of `$defs/RealtimeServerEvent` (46), one `types: fields` line per spec.
 // The last line's events are known but the session reads none of their fields.
-const PART = 'response_id item_id';
 const EVENTS = `error:error
 session.created session.updated:session
 conversation.item.added conversation.item.done:item
@@ -40,11 +39,11 @@ conversation.item.input_audio_transcription.delta:item_id delta
 conversation.item.input_audio_transcription.completed:item_id transcript
 response.created response.done:response
 response.output_item.added response.output_item.done:response_id item
-response.output_audio.delta:${PART} content_index delta
-response.output_audio.done:${PART}
-response.output_audio_transcript.delta response.output_text.delta:${PART} delta
-response.output_audio_transcript.done:${PART} transcript
-response.output_text.done:${PART} text
+response.output_audio.delta:response_id item_id content_index delta
+response.output_audio.done:response_id item_id
+response.output_audio_transcript.delta response.output_text.delta:response_id item_id delta
+response.output_audio_transcript.done:response_id item_id transcript
+response.output_text.done:response_id item_id text
 response.function_call_arguments.done:call_id name? arguments
 conversation.created conversation.item.retrieved conversation.item.deleted conversation.item.truncated \
 conversation.item.input_audio_transcription.segment input_audio_buffer.speech_started input_audio_buffer.speech_stopped \
@@ -93,9 +92,9 @@ function mismatch(value: unknown, spec: string, path: string): string | undefine
 }
 
 // The message is the code in words unless there is more to say.
-const fail = (code: ProtocolError['code'], message = code.replace(/_/g, ' '), eventType?: string, field?: string): ParseResult => ({
+const fail = (code: ProtocolError['code'], message = code.replace(/_/g, ' '), where?: Pick<ProtocolError, 'eventType' | 'field'>): ParseResult => ({
   ok: false,
-  error: { type: 'protocol_error', code, message, ...(field && { eventType, field }) },
+  error: { type: 'protocol_error', code, message, ...where },
 });
 
 /** The GA name of a server event type: beta names that other servers still send are mapped. */
@@ -137,7 +136,7 @@ export function parseServerEvent(data: unknown, options?: ParseOptions): ParseRe
     if (spec) {
       event.event_id ??= '';
       const bad = mismatch(event, spec, '');
-      if (bad) return fail('invalid_field', `${type}: bad ${bad}`, type, bad);
+      if (bad) return fail('invalid_field', `${type}: bad ${bad}`, { eventType: type, field: bad });
     }
     event.known = !!spec;
     return { ok: true, event: event as unknown as ServerEvent };
