@@ -20,9 +20,11 @@ export const itemCreateEvent = ({ id, role, text }: ConversationItem) =>
   }) satisfies ConversationItemCreateEvent;
 
 export class Conversation {
-  /** Frozen items, each replaced (not copied) on a change: a snapshot costs one array copy. */
-  #items: ConversationItem[] = [];
-  #index = new Map<string, number>();
+  /**
+   * Frozen items by id, in order (a `Map` keeps insertion order, and replacing a value keeps its
+   * place): each is replaced (not copied) on a change, so a snapshot costs one array copy.
+   */
+  #items = new Map<string, ConversationItem>();
   #snapshot: readonly ConversationItem[] | null = null;
   #onUpdate: (update: TranscriptUpdate) => void;
 
@@ -32,21 +34,18 @@ export class Conversation {
 
   /** The items in order, as an immutable snapshot (a new array after every change). */
   get items(): readonly ConversationItem[] {
-    return (this.#snapshot ??= Object.freeze([...this.#items]));
+    return (this.#snapshot ??= Object.freeze([...this.#items.values()]));
   }
 
   get(id: string): Readonly<ConversationItem> | undefined {
-    const i = this.#index.get(id);
-    return i === undefined ? undefined : this.#items[i];
+    return this.#items.get(id);
   }
 
   /** Adds an item unless it exists; new user text is reported as final at once. */
   add(id: string, role: ConversationItem['role'], text = '', status: ItemStatus = 'in_progress'): void {
-    if (this.#index.has(id)) return;
-    this.#index.set(id, this.#items.length);
-    this.#items.push(Object.freeze({ id, role, text, status }));
-    this.#snapshot = null;
-    if (text && role === 'user') this.#onUpdate({ role, itemId: id, text, delta: text, final: true });
+    if (this.#items.has(id)) return;
+    const item = this.#set(id, { id, role, text, status });
+    if (text && role === 'user') this.#report(item, text, true);
   }
 
   /** Appends streamed text to a known item. */
@@ -71,8 +70,7 @@ export class Conversation {
 
   /** Forgets everything (a fresh conversation). */
   clear(): void {
-    this.#items = [];
-    this.#index.clear();
+    this.#items.clear();
     this.#snapshot = null;
   }
 
@@ -81,17 +79,18 @@ export class Conversation {
    * of `exclude`. Items without text (unheard audio, failed transcription) are skipped.
    */
   replayEvents(exclude: ReadonlySet<string> = new Set()) {
-    return this.#items
+    return this.items
       .filter((item) => item.text.trim() && !exclude.has(item.id))
       .slice(-MAX_REPLAY_ITEMS)
       .map(itemCreateEvent);
   }
 
-  /** Replaces a known item with a changed frozen copy. */
+  /** Stores a frozen copy of the item with `change` applied; a known item keeps its place. */
   #set(id: string, change: Partial<ConversationItem>): ConversationItem {
-    const i = this.#index.get(id)!;
+    const item = Object.freeze({ ...this.#items.get(id), ...change }) as ConversationItem;
+    this.#items.set(id, item);
     this.#snapshot = null;
-    return (this.#items[i] = Object.freeze({ ...this.#items[i]!, ...change }));
+    return item;
   }
 
   #report({ role, id, text }: ConversationItem, delta: string, final: boolean): void {

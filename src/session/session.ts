@@ -22,7 +22,7 @@ import type {
   RealtimeResponse,
   RealtimeSessionConfig,
 } from '../protocol/events.js';
-import type { RealtimeTransport, TransportCloseInfo, TransportError } from '../protocol/transport.js';
+import type { RealtimeTransport, TransportError } from '../protocol/transport.js';
 import { WebSocketTransport } from '../protocol/websocket-transport.js';
 import type { AudioEngineFactory, AudioPort } from './audio-port.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
@@ -106,7 +106,8 @@ const redact = (text: string) => text.replace(/\b([se]k[-_]|openai-insecure-api-
 function describe(value: unknown): string {
   let text: string | undefined;
   try {
-    text = typeof value === 'string' ? value : value instanceof Error ? `${value.name}: ${value.message}` : JSON.stringify(value);
+    // An error as `Name: message` (its `toString()`): as JSON it would be `{}`.
+    text = typeof value === 'string' || value instanceof Error ? String(value) : JSON.stringify(value);
   } catch {
     /* a cycle: String() below */
   }
@@ -165,8 +166,8 @@ export class RealtimeSession {
   #startWaiters: (() => void)[] = [];
   #stopPromise: Promise<void> | null = null;
   #blocked = false;
-  /** When the microphone was muted (`-Infinity`: from the start), for the silence tail. */
-  #mutedAt: number | null = null;
+  /** When the microphone was last muted (`-Infinity`: from the start), for the silence tail. */
+  #mutedAt = -Infinity;
   /** Typed messages waiting for a connection (ids of conversation items). */
   #outbox: string[] = [];
   /** A reply was requested or running when the connection dropped: ask for it again once reconnected. */
@@ -238,7 +239,7 @@ export class RealtimeSession {
     this.#setStatus('connecting');
 
     // Synchronously, inside the gesture (DESIGN-NOTES.md "Starting audio inside the user's gesture").
-    const factory = this.#deps.audio === undefined ? createWebAudioPort : this.#deps.audio;
+    const { audio: factory = createWebAudioPort } = this.#deps;
     if (factory) {
       let audio: AudioPort | undefined;
       // Reports of an engine that is not (or no longer) the session's are ignored.
@@ -322,7 +323,7 @@ export class RealtimeSession {
   setMuted(muted: boolean): void {
     if (this.#config.muted === muted) return;
     this.#config = { ...this.#config, muted };
-    this.#mutedAt = muted ? this.#now() : null;
+    if (muted) this.#mutedAt = this.#now();
     this.#audio?.setMuted(muted);
     if (muted) this.pushToTalk(false);
   }
@@ -417,8 +418,8 @@ export class RealtimeSession {
             this.#watchStall();
           },
           status: (status) => this.#log('socket', status),
-          close: (info) => {
-            if (current()) this.#onClose(info);
+          close: ({ code, reason }) => {
+            if (current()) this.#onClose(code, reason);
           },
         },
       );
@@ -461,9 +462,9 @@ export class RealtimeSession {
   }
 
   /** The socket closed without us asking. */
-  #onClose({ code, reason }: TransportCloseInfo): void {
+  #onClose(code: number, reason: string): void {
     const wasReady = this.#ready;
-    this.#resumeReply ||= wasReady && (this.#liveResponseId() !== null || this.#pendingCreateId !== null || this.#responseQueue.length > 0 || this.#pendingTools > 0);
+    this.#resumeReply ||= wasReady && this.#replyPending();
     this.#transport = null;
     this.#log('closed', code, reason);
     this.#connectionLost();
@@ -604,7 +605,7 @@ export class RealtimeSession {
         return conversation.finish(event.item_id, dropped ? undefined : text, dropped ? 'incomplete' : 'completed');
       }
       case 'response.function_call_arguments.done':
-        return this.#onToolCall(event.call_id, event.name, event.arguments);
+        return this.#onToolCall(event);
       case 'response.done':
         return this.#onResponseDone(event.response);
     }
@@ -670,7 +671,7 @@ export class RealtimeSession {
 
   #onOutputItemDone(responseId: string, item: RealtimeItem): void {
     if (item.type === 'function_call') {
-      if (item.call_id && (item.status ?? 'completed') === 'completed') this.#onToolCall(item.call_id, item.name, item.arguments ?? '');
+      if ((item.status ?? 'completed') === 'completed') this.#onToolCall(item);
     } else if (item.type === 'message' && item.role === 'assistant') {
       const dropped = this.#isDropped({ response_id: responseId, item_id: item.id });
       this.#conversation.setStatus(item.id, dropped || item.status === 'incomplete' ? 'incomplete' : 'completed');
@@ -789,7 +790,8 @@ export class RealtimeSession {
     this.#conversation.setStatus(id, 'completed');
   }
 
-  #onToolCall(callId: string, name: string | undefined, json: string): void {
+  /** A complete function call, from `response.function_call_arguments.done` or its output item. */
+  #onToolCall({ call_id: callId, name, arguments: json = '' }: Pick<RealtimeItem, 'call_id' | 'name' | 'arguments'>): void {
     if (!callId || this.#handledCalls.has(callId)) return;
     this.#handledCalls.add(callId);
     name ??= this.#callNames.get(callId) ?? '';
@@ -809,7 +811,7 @@ export class RealtimeSession {
       if (!--this.#pendingTools) this.#requestResponse();
       this.#updatePhase();
     };
-    const fail = (message: string, report = true) => answer(errorOutput(message), report ? message : undefined);
+    const fail = (message: string) => answer(errorOutput(message), message);
 
     let args: unknown;
     let result: unknown;
@@ -825,7 +827,7 @@ export class RealtimeSession {
     }
     if (result === undefined && !tool?.handler) {
       // Declined, or nobody listens: the model must not wait.
-      return tool ? fail('The tool is not available right now.', false) : fail(`There is no tool named "${name}".`);
+      return tool ? answer(errorOutput('The tool is not available right now.')) : fail(`There is no tool named "${name}".`);
     }
     Promise.resolve(result).then(
       (value) => answer(toolOutput(value)),
@@ -841,7 +843,7 @@ export class RealtimeSession {
     const manual = isManualTurns(this.#config);
     const muted = this.#config.muted;
     // Never voice while muted; with server VAD a short tail of silence ends the user's turn.
-    const tail = !manual && this.#mutedAt !== null && this.#now() - this.#mutedAt <= MUTE_TAIL_MS;
+    const tail = muted && !manual && this.#now() - this.#mutedAt <= MUTE_TAIL_MS;
     const gated = (manual && !this.#pttDown) || (muted && !tail);
     if (!this.#ready || !transport || !pcm.byteLength || gated || transport.bufferedAmount > MAX_BUFFERED_BYTES) return false;
     try {
@@ -862,9 +864,12 @@ export class RealtimeSession {
   #phase(): SessionStatus {
     if (this.#userSpeaking) return 'listening';
     if (this.#isAudible() || this.#streaming) return 'speaking';
-    const pending =
-      this.#liveResponseId() !== null || this.#pendingCreateId !== null || this.#responseQueue.length > 0 || this.#pendingTools > 0 || this.#awaitingResponse;
-    return pending ? 'thinking' : 'listening';
+    return this.#replyPending() || this.#awaitingResponse ? 'thinking' : 'listening';
+  }
+
+  /** A reply is requested, running or queued, or waits for a tool's answer. */
+  #replyPending(): boolean {
+    return this.#liveResponseId() !== null || this.#pendingCreateId !== null || this.#responseQueue.length > 0 || this.#pendingTools > 0;
   }
 
   #setStatus(status: SessionStatus): void {
@@ -916,7 +921,6 @@ export class RealtimeSession {
     this.#setBlocked(false);
     const audio = this.#audio;
     this.#audio = null;
-    this.#mutedAt = null;
     if (wasReady) this.#emit('disconnected', { code, reason, willReconnect: false });
     if (error) this.#emitError(error);
     this.#setStatus(finalStatus);
@@ -997,7 +1001,7 @@ export class RealtimeSession {
         ? this.#after(ms, () => {
             if (!waiting()) return;
             this.#closeTransport(4000, 'server stalled');
-            this.#onClose({ code: 4000, reason: `server silent for ${ms} ms`, initiatedByClient: true });
+            this.#onClose(4000, `server silent for ${ms} ms`);
           })
         : null;
   }
