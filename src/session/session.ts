@@ -470,7 +470,8 @@ export class RealtimeSession {
     this.#connectionLost();
     if (!wasReady) return this.#attemptFailed(new RealtimeVoiceError('connection_failed', `The server closed the connection (${code}).`, true));
     const expired = this.#expiryAnnounced || (code === 1001 && SESSION_EXPIRED_RE.test(reason));
-    const willReconnect = !expired && this.#config.reconnectAttempts > 0 && !FATAL_CLOSE_CODES.includes(code);
+    // `>= 1`, as `#reconnect` counts whole attempts: 0.5 must not promise a reconnect it won't make.
+    const willReconnect = !expired && this.#config.reconnectAttempts >= 1 && !FATAL_CLOSE_CODES.includes(code);
     this.#emit('disconnected', { code, reason, willReconnect });
     if (willReconnect) this.#reconnect();
     else if (expired) this.#fail(new RealtimeVoiceError('session_expired', 'The session reached its time limit.', true));

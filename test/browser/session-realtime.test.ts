@@ -1042,14 +1042,17 @@ describe('session: reconnection', () => {
     expect([0, 1, 2].map((n) => backoffDelay(n, () => 0, { baseMs: 100, maxMs: 500 }))).to.deep.equal([50, 100, 200]);
   });
 
-  it('reconnectAttempts 0 → connection_lost at once', async () => {
-    const h = await started({ reconnectAttempts: 0 });
-    h.t.simulateClose(1006);
-    expect(h.log.disconnected).to.deep.equal([{ code: 1006, reason: '', willReconnect: false }]);
-    expect(h.log.errors.map((e) => e.code)).to.deep.equal(['connection_lost']);
-    expect(h.session.status).to.equal('error');
-    expect(h.transports).to.have.length(1);
-  });
+  for (const reconnectAttempts of [0, 0.5]) {
+    it(`reconnectAttempts ${reconnectAttempts} → connection_lost at once, not a promised reconnect`, async () => {
+      const h = await started({ reconnectAttempts });
+      h.t.simulateClose(1006);
+      expect(h.log.disconnected).to.deep.equal([{ code: 1006, reason: '', willReconnect: false }]);
+      expect(h.log.errors.map((e) => [e.code, e.message])).to.deep.equal([['connection_lost', 'The connection was lost (1006).']]);
+      expect(h.log.statuses).to.not.include('reconnecting');
+      expect(h.session.status).to.equal('error');
+      expect(h.transports).to.have.length(1);
+    });
+  }
 
   it('a token fetch failing during reconnection is retried; token_invalid is fatal', async () => {
     let calls = 0;
