@@ -132,7 +132,12 @@ export class ReactiveElement extends HTMLElement {
   }
 
   async #performUpdate(previous: Promise<unknown>): Promise<void> {
-    await previous.catch(() => {}); // a failed update must not stop the next one
+    // One microtask after the request, as in Lit (tests await an event, then read the DOM).
+    try {
+      await previous;
+    } catch {
+      // A failed update has been reported through its own `updateComplete`: go on.
+    }
     const changed = this.#changed;
     try {
       for (const [name, value] of this.#early) (this as Record<string, unknown>)[name] = value;

@@ -123,6 +123,19 @@ describe('element base', () => {
     el.remove();
   });
 
+  it('has rendered by the time a test that awaited an event of the same task resumes (as Lit)', async () => {
+    const { tag } = defineProbe();
+    const el = document.createElement(tag) as InstanceType<ReturnType<typeof defineProbe>['Probe']>;
+    document.body.append(el);
+    await el.updateComplete;
+    const seen = new Promise((resolve) => el.addEventListener('probe-changed', resolve, { once: true }));
+    el.name = 'now';
+    el.dispatchEvent(new Event('probe-changed'));
+    await seen;
+    expect(text(el)).to.equal('now:7:false');
+    el.remove();
+  });
+
   it('does not update before the first connection', async () => {
     const { tag } = defineProbe();
     const el = document.createElement(tag) as InstanceType<ReturnType<typeof defineProbe>['Probe']>;
