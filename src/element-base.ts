@@ -144,12 +144,13 @@ export class ReactiveElement extends HTMLElement {
       this.#early.clear();
       this.willUpdate(changed);
       for (const name of this.#toReflect) this.#reflect(name);
-      render(this.render(), this.renderRoot, { host: this });
     } finally {
+      // Before rendering, as in Lit: a change made while rendering schedules the next update.
       this.#changed = new Map();
       this.#toReflect.clear();
       this.isUpdatePending = false;
     }
+    render(this.render(), this.renderRoot, { host: this });
     this.updated(changed);
   }
 

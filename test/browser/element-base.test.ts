@@ -136,6 +136,25 @@ describe('element base', () => {
     el.remove();
   });
 
+  it('a change made while rendering is not lost: it schedules the next update', async () => {
+    const { tag } = defineProbe();
+    const el = document.createElement(tag) as InstanceType<ReturnType<typeof defineProbe>['Probe']>;
+    document.body.append(el);
+    await el.updateComplete;
+    const render = Object.getPrototypeOf(el).render;
+    (el as unknown as { render: () => unknown }).render = function (this: typeof el) {
+      const result = render.call(this);
+      if (this.maxTurns === 1) this.maxTurns = 2; // after this render took its values
+      return result;
+    };
+    el.maxTurns = 1;
+    await el.updateComplete;
+    await el.updateComplete;
+    expect(el.maxTurns).to.equal(2);
+    expect(text(el)).to.equal('-:2:false');
+    el.remove();
+  });
+
   it('does not update before the first connection', async () => {
     const { tag } = defineProbe();
     const el = document.createElement(tag) as InstanceType<ReturnType<typeof defineProbe>['Probe']>;
