@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createServerEventFuzzer, randomSeed } from '../scripts/fuzz-events.mjs';
-import { TEST_API_KEY } from './wtr-plugins.mjs';
+import { LOCAL_API_KEY } from '../testing/index.js';
 
 const distFile = (/** @type {string} */ name) => new URL(`../dist/${name}`, import.meta.url);
 const pkgVersion = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
@@ -49,7 +49,7 @@ export function hardeningPlugin() {
     if (!upstream.httpUrl) throw new Error('rv-hard: call op "configure" with the local server URLs first');
     const res = await fetch(`${upstream.httpUrl}/realtime/client_secrets`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${LOCAL_API_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({ expires_after: { anchor: 'created_at', seconds: ttlSeconds }, session: { type: 'realtime' } }),
     });
     return /** @type {{value: string, expires_at: number}} */ (await res.json());
@@ -255,7 +255,7 @@ export function hardeningPlugin() {
           // The test API key stays on this side; the answer names secrets, never quotes them.
           const text = String(args.text ?? '');
           /** @type {Record<string, string>} */
-          const secrets = { 'the test API key': TEST_API_KEY, 'the leaked sk- key': LEAKED_SK };
+          const secrets = { 'the test API key': LOCAL_API_KEY, 'the leaked sk- key': LEAKED_SK };
           (args.keys ?? []).forEach((/** @type {string} */ k, /** @type {number} */ i) => (secrets[`ephemeral key #${i + 1}`] = k));
           return { scanned: text.length, found: Object.entries(secrets).filter(([, v]) => v && text.includes(v)).map(([name]) => name) };
         }

@@ -1,15 +1,7 @@
-// Web-test-runner plumbing shared by our own suite (and, later, by `realtime-voice/testing`):
-// starts the local Realtime server and a token endpoint, and gives browser tests their URLs
-// through a virtual module plus `executeServerCommand('rv-sim', …)` for the server's test hooks.
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-
-const simulatorPath = fileURLToPath(new URL('../server/simulator/index.js', import.meta.url));
-const handlerPath = fileURLToPath(new URL('../server/index.js', import.meta.url));
-const schemaPath = fileURLToPath(new URL('./node/schema.js', import.meta.url));
-
-/** The API key the local server accepts in tests; never sent to a browser. */
-export const TEST_API_KEY = 'sk-test-local-realtime-server-key';
+// Our suite's web-test-runner plugin: the published testing kit (`realtime-voice/testing`), so
+// the suite runs on exactly the plugin integrators use, plus what only our own tests need:
+// misbehaving token backends (`/__rv/bad-token/<kind>`) and `rv-validate`.
+import { COMMAND, LOCAL_API_KEY, realtimeVoicePlugin } from '../testing/index.js';
 
 /**
  * Misbehaving host backends, for the widget's token error paths (`POST /__rv/bad-token/<kind>`):
@@ -19,7 +11,7 @@ export const TEST_API_KEY = 'sk-test-local-realtime-server-key';
 const BAD_TOKENS = {
   // Hands the browser its standard API key (the one the local server accepts, so a widget that
   // used it would be seen connecting): the widget must refuse it (`insecure_api_key`).
-  'api-key': { status: 200, type: 'application/json', body: JSON.stringify({ value: TEST_API_KEY, expires_at: 4102444800 }) },
+  'api-key': { status: 200, type: 'application/json', body: JSON.stringify({ value: LOCAL_API_KEY, expires_at: 4102444800 }) },
   // JSON without a credential (`token_invalid`).
   'no-value': { status: 200, type: 'application/json', body: JSON.stringify({ session: { type: 'realtime' } }) },
   // An already expired secret (`token_invalid`).
@@ -31,59 +23,34 @@ const BAD_TOKENS = {
 };
 
 /**
- * @param {{scenario?: unknown, serverOptions?: Record<string, unknown>}} [options]
+ * @param {Pick<import('../testing/index.js').RealtimeVoicePluginOptions, 'scenario' | 'serverOptions'>} [options]
  * @returns {import('@web/test-runner').TestRunnerPlugin}
  */
 export function realtimeServerPlugin(options = {}) {
-  /** @type {any} */ let server;
-  /** @type {any} */ let tokenHandler;
+  const kit = realtimeVoicePlugin({
+    ...options,
+    // Some tests point the element past the server (the hardening fuzzing proxy, a dead port):
+    // the page's `url` must decide, not the token response.
+    pinUrl: false,
+    // espeak-ng speech when it is installed (the kit's default is the synthetic voice).
+    serverOptions: { voiceEngine: 'auto', ...options.serverOptions },
+  });
   return {
-    name: 'realtime-voice-local-server',
-    async serverStart({ server: httpServer }) {
-      if (!existsSync(simulatorPath)) return;
-      const { createRealtimeServer } = await import(pathToFileURL(simulatorPath).href);
-      server = await createRealtimeServer({
-        host: '127.0.0.1',
-        port: 0,
-        apiKey: TEST_API_KEY,
-        scenario: options.scenario,
-        ...options.serverOptions,
-      });
-      // Koa composed its middleware when the dev server was created (koa-compose copies the
-      // list), so `app.use()` here would never run: these routes go in front of its listener.
-      /** @type {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void} */
-      let tokenListener = (_req, res) => void res.writeHead(404).end();
-      if (existsSync(handlerPath)) {
-        const { createTokenHandler } = await import(pathToFileURL(handlerPath).href);
-        tokenHandler = createTokenHandler({ apiKey: TEST_API_KEY, baseUrl: server.httpUrl, rateLimit: false });
-        tokenListener = tokenHandler.toNodeListener();
-      }
-      if (httpServer) {
-        const listeners = httpServer.listeners('request');
-        httpServer.removeAllListeners('request');
-        httpServer.on('request', (/** @type {import('node:http').IncomingMessage} */ req, /** @type {import('node:http').ServerResponse} */ res) => {
-          const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-          if (path === '/session') return void tokenListener(req, res);
-          const bad = path.startsWith('/__rv/bad-token/') ? BAD_TOKENS[path.slice('/__rv/bad-token/'.length)] : undefined;
-          if (bad) return void res.writeHead(bad.status, { 'content-type': bad.type }).end(bad.body);
-          for (const listener of listeners) listener.call(httpServer, req, res);
-        });
-      }
+    ...kit,
+    async serve(context) {
+      const bad = context.path.startsWith('/__rv/bad-token/') ? BAD_TOKENS[context.path.slice('/__rv/bad-token/'.length)] : undefined;
+      if (!bad) return kit.serve?.(context);
+      // Written as is (any method), like the kit's token endpoint: a served body would go
+      // through the dev server's transforms and always be a 200.
+      context.respond = false;
+      context.res.writeHead(bad.status, { 'content-type': bad.type }).end(bad.body);
+      return undefined;
     },
-    async serverStop() {
-      await server?.close();
-    },
-    serve(context) {
-      if (context.path !== '/__rv/config.js') return undefined;
-      const config = { url: server?.url ?? null, httpUrl: server?.httpUrl ?? null, tokenUrl: '/session' };
-      return { body: `export default ${JSON.stringify(config)};`, type: 'js' };
-    },
-    async executeCommand({ command, payload }) {
-      if (command === 'rv-validate') return validateReceived(server);
-      if (command !== 'rv-sim') return undefined;
-      if (!server) throw new Error('the local Realtime server is not running');
-      const { op, ...args } = /** @type {{op: string}} */ (payload);
-      return (await server.control(op, args)) ?? null;
+    async executeCommand(args) {
+      if (args.command !== 'rv-validate') return kit.executeCommand?.(args);
+      const control = (/** @type {string} */ op, /** @type {Record<string, unknown>} */ more = {}) =>
+        kit.executeCommand?.({ ...args, command: COMMAND, payload: { op, ...more } });
+      return validateReceived(/** @type {(op: string, args?: Record<string, unknown>) => Promise<any>} */ (control));
     },
   };
 }
@@ -115,14 +82,15 @@ function withoutDocumentedNulls(event) {
  * Validates every client event the local server received (all sessions it still remembers)
  * against the GA JSON Schema (test/node/schema.js, the same check the Node tests use).
  * `checked < received` means the server pruned some logs, so not everything could be checked.
- * @param {any} server
+ * @param {(op: string, args?: Record<string, unknown>) => Promise<any>} control the server's
+ *   test hooks, through the kit's `rv-sim` command
  * @returns {Promise<{checked: number, received: number, sessions: number, types: Record<string, number>, errors: string[]}>}
  */
-async function validateReceived(server) {
-  if (!server) throw new Error('the local Realtime server is not running');
-  const { clientEventError } = await import(pathToFileURL(schemaPath).href);
+async function validateReceived(control) {
+  // Imported on first use: compiling the schema costs the whole run about half a second.
+  const { clientEventError } = await import('./node/schema.js');
   /** @type {{id: string, eventsReceived: number}[]} */
-  const sessions = await server.control('sessions');
+  const sessions = await control('sessions');
   /** @type {string[]} */
   const errors = [];
   /** @type {Record<string, number>} */
@@ -132,7 +100,7 @@ async function validateReceived(server) {
   for (const s of sessions) {
     received += s.eventsReceived;
     /** @type {{type?: string}[]} */
-    const events = await server.control('events', { sessionId: s.id });
+    const events = await control('events', { sessionId: s.id });
     for (const event of events) {
       checked++;
       const type = String(event.type);

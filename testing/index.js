@@ -5,8 +5,8 @@
 // `/__rv/config.js`. Tests drive the server (scenario, faults, drops, inspection) with the
 // `rv-sim` server command; `realtime-voice/testing/browser` wraps all of this in helpers.
 //
-// The wire names (`/__rv/config.js`, `rv-sim`, `/session`) are the ones our own suite uses
-// (test/wtr-plugins.mjs), so a test written with the helpers runs under either plugin.
+// Our own suite runs on this plugin too (test/wtr-plugins.mjs adds only test-only routes and
+// commands around it).
 import { createRealtimeServer } from '../server/simulator/index.js';
 import { createTokenHandler } from '../server/index.js';
 
@@ -25,6 +25,10 @@ export const LOCAL_API_KEY = 'sk-local-realtime-voice-testing';
  * @property {Record<string, unknown>} [session] the session configuration the token endpoint
  *   pins (instructions, voice, tools, …), as your real backend's `createTokenHandler({session})`
  * @property {string} [tokenPath] where the token endpoint is mounted on the test server (`/session`)
+ * @property {boolean} [pinUrl] whether the token response carries the local server's `url` (true),
+ *   so a page that only sets `token-url` connects to it. `false` answers like a backend without
+ *   `createTokenHandler({url})`: the page's own `url` decides (a relay in front of the server, an
+ *   unreachable URL for a failure test)
  * @property {Partial<import('../server/simulator/index.js').RealtimeServerOptions>} [serverOptions]
  *   more options for `createRealtimeServer` (`voiceEngine`, `faults`, `maxSessionSeconds`, `seed`, …)
  */
@@ -55,10 +59,11 @@ export function realtimeVoicePlugin(options = {}) {
         ...(options.scenario ? { scenario: options.scenario } : {}),
       });
       tokenListener = createTokenHandler({
-        apiKey: LOCAL_API_KEY,
+        // The key the server was given (a `serverOptions.apiKey` too), or minting would fail.
+        apiKey: options.serverOptions?.apiKey ?? LOCAL_API_KEY,
         baseUrl: server.httpUrl,
         // The token response carries the local URL, so a page that only sets `token-url` connects here.
-        url: server.url,
+        url: options.pinUrl === false ? undefined : server.url,
         session: options.session ?? {},
         rateLimit: false,
       }).toNodeListener();

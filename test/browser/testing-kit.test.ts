@@ -1,7 +1,7 @@
-// The browser half of `realtime-voice/testing` (testing/browser.js) in our own suite. Our
-// config's plugin (test/wtr-plugins.mjs) speaks the same wire names as the kit's plugin
-// (`/__rv/config.js`, the `rv-sim` command). The kit's plugin itself, and the README's complete
-// example test of a host page, run under web-test-runner in test/node/recipes-testing.test.js.
+// The browser half of `realtime-voice/testing` (testing/browser.js) in our own suite, whose
+// config runs the kit's plugin (test/wtr-plugins.mjs wraps it). The README's complete example
+// test of a host page, with the plugin's defaults, runs under web-test-runner in
+// test/node/recipes-testing.test.js.
 import { expect } from '@open-wc/testing';
 import {
   RV_EVENTS,

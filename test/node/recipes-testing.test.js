@@ -66,3 +66,29 @@ export default {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the plugin mints with the key its server was given; pinUrl decides whether the token names the server', async () => {
+  const { realtimeVoicePlugin } = await import(href('testing/index.js'));
+  const { createServer } = await import('node:http');
+  for (const [options, pinned] of /** @type {const} */ ([
+    [{ serverOptions: { apiKey: 'sk-custom-key-of-this-project' } }, true],
+    [{ pinUrl: false }, false],
+  ])) {
+    const plugin = realtimeVoicePlugin(options);
+    await plugin.serverStart(/** @type {any} */ ({}));
+    // The dev server's part, reduced to what the plugin's `serve` hook reads.
+    const http = createServer((req, res) => void plugin.serve(/** @type {any} */ ({ path: new URL(req.url ?? '/', 'http://x').pathname, req, res })));
+    await new Promise((resolve) => http.listen(0, '127.0.0.1', () => resolve(undefined)));
+    try {
+      const { port } = /** @type {import('node:net').AddressInfo} */ (http.address());
+      const res = await fetch(`http://127.0.0.1:${port}/session`, { method: 'POST' });
+      const body = await res.json();
+      assert.equal(res.status, 200, JSON.stringify(body));
+      assert.match(body.value, /^ek_/);
+      assert.equal(typeof body.url === 'string' && body.url.startsWith('ws://127.0.0.1:'), pinned);
+    } finally {
+      http.close();
+      await plugin.serverStop();
+    }
+  }
+});
