@@ -115,7 +115,8 @@ export class TokenSource {
       const raw = await new Promise((resolve, reject) => {
         // Settles on abort even when the hook ignores its signal; a synchronous throw rejects too.
         inner.addEventListener('abort', () => reject(inner.reason));
-        if (signal.aborted) abort();
+        // Already ended (stopped before the fetch began): no key is minted for nobody.
+        if (signal.aborted) return abort();
         Promise.resolve(getToken ? getToken({ signal: inner }) : this.#fetch(tokenUrl!, inner)).then(resolve, reject);
       });
       const token = normalizeTokenResponse(raw, now());

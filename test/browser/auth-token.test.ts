@@ -229,6 +229,20 @@ describe('auth: TokenSource with tokenUrl (real fetch)', () => {
     expect((caught as Error).name).to.equal('AbortError');
   });
 
+  it('an already aborted signal rejects without asking the host for a token', async () => {
+    let calls = 0;
+    const getToken = async () => {
+      calls++;
+      return { value: 'ek_unused' };
+    };
+    const caught = await new TokenSource({ getToken }).get(AbortSignal.abort()).then(
+      () => null,
+      (error: Error) => error,
+    );
+    expect(caught?.name).to.equal('AbortError');
+    expect(calls).to.equal(0); // no ephemeral key minted for a call that has already ended
+  });
+
   it('without any source → token_fetch_failed explaining what to set', async () => {
     const error = await rejection(new TokenSource({}).get(signal()));
     expect(error.code).to.equal('token_fetch_failed');
