@@ -39,6 +39,16 @@ function defineProbe() {
   return { tag, Probe };
 }
 
+type Probe = InstanceType<ReturnType<typeof defineProbe>['Probe']>;
+
+/** A probe of a fresh class, connected and past its first update. */
+async function mountedProbe(): Promise<Probe> {
+  const el = document.createElement(defineProbe().tag) as Probe;
+  document.body.append(el);
+  await el.updateComplete;
+  return el;
+}
+
 const text = (el: HTMLElement) => el.shadowRoot!.querySelector('p')?.textContent;
 
 describe('element base', () => {
@@ -101,10 +111,7 @@ describe('element base', () => {
   });
 
   it('batches the changes of a task into one update, with each property’s first previous value', async () => {
-    const { tag } = defineProbe();
-    const el = document.createElement(tag) as InstanceType<ReturnType<typeof defineProbe>['Probe']>;
-    document.body.append(el);
-    await el.updateComplete;
+    const el = await mountedProbe();
     const before = el.renders;
     el.log = [];
     el.name = 'a';
@@ -124,10 +131,7 @@ describe('element base', () => {
   });
 
   it('has rendered by the time a test that awaited an event of the same task resumes (as Lit)', async () => {
-    const { tag } = defineProbe();
-    const el = document.createElement(tag) as InstanceType<ReturnType<typeof defineProbe>['Probe']>;
-    document.body.append(el);
-    await el.updateComplete;
+    const el = await mountedProbe();
     const seen = new Promise((resolve) => el.addEventListener('probe-changed', resolve, { once: true }));
     el.name = 'now';
     el.dispatchEvent(new Event('probe-changed'));
@@ -137,10 +141,7 @@ describe('element base', () => {
   });
 
   it('a change made while rendering is not lost: it schedules the next update', async () => {
-    const { tag } = defineProbe();
-    const el = document.createElement(tag) as InstanceType<ReturnType<typeof defineProbe>['Probe']>;
-    document.body.append(el);
-    await el.updateComplete;
+    const el = await mountedProbe();
     const render = Object.getPrototypeOf(el).render;
     (el as unknown as { render: () => unknown }).render = function (this: typeof el) {
       const result = render.call(this);
@@ -169,10 +170,7 @@ describe('element base', () => {
   });
 
   it('recovers from an update that throws', async () => {
-    const { tag } = defineProbe();
-    const el = document.createElement(tag) as InstanceType<ReturnType<typeof defineProbe>['Probe']>;
-    document.body.append(el);
-    await el.updateComplete;
+    const el = await mountedProbe();
     const render = Object.getPrototypeOf(el).render;
     (el as unknown as { render: () => unknown }).render = () => {
       throw new Error('boom');
@@ -192,10 +190,7 @@ describe('element base', () => {
   });
 
   it('adopts its styles into an open shadow root', async () => {
-    const { tag } = defineProbe();
-    const el = document.createElement(tag) as InstanceType<ReturnType<typeof defineProbe>['Probe']>;
-    document.body.append(el);
-    await el.updateComplete;
+    const el = await mountedProbe();
     expect(el.shadowRoot).to.equal(el.renderRoot);
     expect(el.shadowRoot!.adoptedStyleSheets).to.have.length(1);
     expect(getComputedStyle(el).color).to.equal('rgb(1, 2, 3)');
