@@ -452,13 +452,18 @@ export class RealtimeSession {
   }
 
   #reconnect(): void {
-    const max = Math.floor(this.#config.reconnectAttempts);
+    const max = this.#reconnectLimit();
     if (this.#attempt >= max) return this.#fail(lostError(`${max} reconnects failed`));
     const delay = backoffDelay(this.#attempt++, this.#deps.random ?? Math.random, this.#deps.backoff);
     this.#epoch++;
     this.#setStatus('reconnecting');
     this.#log('reconnecting in', delay);
     this.#after(delay, () => void this.#connect());
+  }
+
+  /** Whole reconnect attempts allowed (a property may hold any number: 0.5 allows none). */
+  #reconnectLimit(): number {
+    return Math.floor(this.#config.reconnectAttempts);
   }
 
   /** The socket closed without us asking. */
@@ -470,8 +475,7 @@ export class RealtimeSession {
     this.#connectionLost();
     if (!wasReady) return this.#attemptFailed(new RealtimeVoiceError('connection_failed', `The server closed the connection (${code}).`, true));
     const expired = this.#expiryAnnounced || (code === 1001 && SESSION_EXPIRED_RE.test(reason));
-    // `>= 1`, as `#reconnect` counts whole attempts: 0.5 must not promise a reconnect it won't make.
-    const willReconnect = !expired && this.#config.reconnectAttempts >= 1 && !FATAL_CLOSE_CODES.includes(code);
+    const willReconnect = !expired && this.#reconnectLimit() > 0 && !FATAL_CLOSE_CODES.includes(code);
     this.#emit('disconnected', { code, reason, willReconnect });
     if (willReconnect) this.#reconnect();
     else if (expired) this.#fail(new RealtimeVoiceError('session_expired', 'The session reached its time limit.', true));

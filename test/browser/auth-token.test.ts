@@ -229,6 +229,14 @@ describe('auth: TokenSource with tokenUrl (real fetch)', () => {
     expect((caught as Error).name).to.equal('AbortError');
   });
 
+  it('without any source → token_fetch_failed explaining what to set', async () => {
+    const error = await rejection(new TokenSource({}).get(signal()));
+    expect(error.code).to.equal('token_fetch_failed');
+    expect(error.message).to.contain('token-url');
+  });
+});
+
+describe('auth: TokenSource with getToken', () => {
   it('an already aborted signal rejects without asking the host for a token', async () => {
     let calls = 0;
     const getToken = async () => {
@@ -243,14 +251,6 @@ describe('auth: TokenSource with tokenUrl (real fetch)', () => {
     expect(calls).to.equal(0); // no ephemeral key minted for a call that has already ended
   });
 
-  it('without any source → token_fetch_failed explaining what to set', async () => {
-    const error = await rejection(new TokenSource({}).get(signal()));
-    expect(error.code).to.equal('token_fetch_failed');
-    expect(error.message).to.contain('token-url');
-  });
-});
-
-describe('auth: TokenSource with getToken', () => {
   it('wins over tokenUrl and is called for every get (never cached)', async () => {
     let calls = 0;
     let fetches = 0;
