@@ -8,8 +8,6 @@ export interface AudioPortOptions {
   workletUrl?: string | undefined;
   /** Start with the microphone muted. */
   muted: boolean;
-  /** Verbose diagnostics. */
-  debug: boolean;
 }
 
 /** How the engine reports back, on the main thread (possibly synchronously from a port call). */

@@ -260,7 +260,7 @@ export class RealtimeSession {
       });
       try {
         audio = factory(
-          { workletUrl: this.#config.workletUrl, muted: this.#config.muted, debug: this.#config.debug },
+          { workletUrl: this.#config.workletUrl, muted: this.#config.muted },
           {
             frame: ifCurrent((pcm: ArrayBuffer) => this.#sendFrame(pcm)),
             level: ifCurrent((levels: { input: number; output: number }) => this.#emit('level', levels)),
@@ -952,7 +952,7 @@ export class RealtimeSession {
   #send(event: ClientEvent): string | null {
     try {
       const id = this.#transport?.send(event) ?? null;
-      this.#log('→', event);
+      if (id !== null) this.#log('→', event);
       return id;
     } catch (error) {
       this.#log('send failed', event.type, error);
