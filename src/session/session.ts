@@ -431,7 +431,7 @@ export class RealtimeSession {
       const { code, close } = (error ?? {}) as Partial<TransportError>;
       this.#attemptFailed(
         new RealtimeVoiceError(
-          code === 'insecure_api_key' ? code : code === 'invalid_token' ? 'token_invalid' : 'connection_failed',
+          code === 'insecure_api_key' ? code : code === 'invalid_token' ? 'token_invalid' : code === 'unsupported' ? 'unsupported_browser' : 'connection_failed',
           `Could not connect to the server${close ? ` (close ${close.code})` : ''}.`,
           true,
           { cause: error },

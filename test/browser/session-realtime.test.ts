@@ -6,6 +6,7 @@ import { expect, waitUntil } from '@open-wc/testing';
 import { encodeBase64 } from '../../src/protocol/base64.js';
 import type { ClientEvent, ServerEvent } from '../../src/protocol/events.js';
 import { basicReplies, ScriptedTransport, type ScriptedReplies, type ScriptedTransportOptions } from '../../src/protocol/scripted-transport.js';
+import { WebSocketTransport } from '../../src/protocol/websocket-transport.js';
 import { backoffDelay } from '../../src/session/backoff.js';
 import { Conversation } from '../../src/session/conversation.js';
 import { fakeAudioEngine, type FakeAudioPort, type FakeAudioPortOptions } from '../../src/session/fake-audio-port.js';
@@ -1146,6 +1147,29 @@ describe('session: errors', () => {
     expect(h.log.errors.map((e) => [e.code, e.fatal])).to.deep.equal([['server_error', false]]);
     expect(h.log.errors[0]!.message).to.contain('Bad thing');
     expect(h.session.status).to.equal('listening');
+  });
+
+  it('a browser without WebSocket, or a transport that cannot be made → unsupported_browser, fatal, not retried', async () => {
+    const saved = window.WebSocket;
+    const failing: Partial<SessionDeps>[] = [
+      { transport: () => new WebSocketTransport() },
+      {
+        transport: () => {
+          throw new TypeError('no transport');
+        },
+      },
+    ];
+    try {
+      (window as { WebSocket?: unknown }).WebSocket = undefined;
+      for (const deps of failing) {
+        const h = setup({}, { deps });
+        await h.session.start();
+        expect(h.log.errors.map((e) => [e.code, e.fatal])).to.deep.equal([['unsupported_browser', true]]);
+        expect(h.session.status).to.equal('error');
+      }
+    } finally {
+      window.WebSocket = saved;
+    }
   });
 
   it('a failed response → server_error (non-fatal)', async () => {
