@@ -114,12 +114,12 @@ function describe(value: unknown): string {
   return redact(String(text ?? value).slice(0, 400));
 }
 
-/** A tool's result as the `output` string of `function_call_output`. */
-function toolOutput(value: unknown): string {
+/** A tool's result as the `output` string of `function_call_output`; `undefined` when it is not JSON (a cycle, a BigInt). */
+function toolOutput(value: unknown): string | undefined {
   try {
     return typeof value === 'string' ? value : (JSON.stringify(value) ?? '{}');
   } catch {
-    return errorOutput('The result is not JSON.');
+    return undefined;
   }
 }
 
@@ -137,8 +137,8 @@ const newItemId = () => 'item_rv' + Array.from(crypto.getRandomValues(new Uint8A
  * Tool precedence: a tool's own `handler` answers its calls when present (no `toolCall`
  * callback then); otherwise `callbacks.toolCall` (the element's cancelable `rv-tool-call`).
  * Nobody answering, a throw, a rejection or a timeout all become an error output so the model
- * never waits; throws, rejections, timeouts and calls of tools that are not declared in
- * `tools` also report `tool_failed` (non-fatal). A declared tool that is declined (`undefined`
+ * never waits; throws, rejections, timeouts, results that are not JSON and calls of tools that
+ * are not declared in `tools` also report `tool_failed` (non-fatal). A declared tool that is declined (`undefined`
  * from the callback) is answered with an error output silently.
  */
 export class RealtimeSession {
@@ -835,7 +835,12 @@ export class RealtimeSession {
       return tool ? answer(errorOutput('The tool is not available right now.')) : fail(`There is no tool named "${name}".`);
     }
     Promise.resolve(result).then(
-      (value) => answer(toolOutput(value)),
+      (value) => {
+        // A result that cannot be sent is the tool's bug: the host hears of it, the model gets an error.
+        const output = toolOutput(value);
+        if (output === undefined) fail('The result is not JSON.');
+        else answer(output);
+      },
       (error: unknown) => fail((error instanceof Error ? error.message : typeof error === 'string' ? error : '').slice(0, 500) || 'The tool failed.'),
     );
   }

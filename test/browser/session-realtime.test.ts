@@ -869,6 +869,22 @@ describe('session: tools', () => {
     expect(h.log.errors[0]?.code).to.equal('tool_failed');
   });
 
+  it('a result that is not JSON (a cycle, a BigInt) → error output + tool_failed', async () => {
+    const cyclic: Record<string, unknown> = { id: 'A-17' };
+    cyclic['self'] = cyclic;
+    const h = await started({ tools: [lookup, { name: 'count', handler: () => 10n }] });
+    h.toolCall = async () => cyclic;
+    call(h.t, 'call_c', 'lookup_order', '{}');
+    call(h.t, 'call_b', 'count', '{}');
+    await settle();
+    expect(outputs(h.t).map((o) => [o.call_id, JSON.parse(o.output)])).to.deep.equal([
+      ['call_c', { error: 'The result is not JSON.' }],
+      ['call_b', { error: 'The result is not JSON.' }],
+    ]);
+    expect(h.log.errors.map((e) => [e.code, e.fatal])).to.deep.equal([['tool_failed', false], ['tool_failed', false]]);
+    expect(h.t.sentOfType('response.create'), 'one reply once both are answered').to.have.length(1);
+  });
+
   it('a tool that never answers → error output after toolTimeoutMs + tool_failed; a late answer is ignored', async () => {
     const h = await started({ tools: [lookup], toolTimeoutMs: 20 });
     let resolveLate: (v: unknown) => void = () => undefined;
