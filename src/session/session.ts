@@ -306,6 +306,8 @@ export class RealtimeSession {
       this.#interrupt(true);
       this.#deliverText(id);
       this.#requestResponse();
+      // Thinking at once, not when the server's echo arrives.
+      this.#updatePhase();
     } else {
       this.#outbox.push(id);
     }

@@ -592,6 +592,18 @@ describe('session: typed turns and the response queue', () => {
     expect(h.t.sentOfType('response.create')).to.have.length(2);
   });
 
+  it('a create the server rejects for another reason is reported; the status and the queue do not stick', async () => {
+    const h = await started();
+    h.session.sendText('hi');
+    const create = await h.t.waitForSent('response.create');
+    expect(h.session.status).to.equal('thinking');
+    h.t.emit({ type: 'error', error: { type: 'invalid_request_error', code: 'invalid_value', message: 'Bad response', event_id: create.event_id } });
+    expect(h.log.errors.map((e) => [e.code, e.fatal])).to.deep.equal([['server_error', false]]);
+    expect(h.session.status).to.equal('listening');
+    h.session.sendText('again');
+    expect(h.t.sentOfType('response.create'), 'the next turn is not blocked by the refused one').to.have.length(2);
+  });
+
   it('a typed message while the agent speaks interrupts it first (cancel, clear, truncate), then the turn', async () => {
     const h = await started();
     S.reply(h.t, 'resp_1', 'item_a1', 'A long answer', [500, 500], false);
