@@ -103,12 +103,25 @@ describe('hardening: fuzzed server events through a real socket', function () {
     // The same element, a normal conversation with the real server.
     const recovered = performance.now();
     const before = el.conversation.length;
+    const afterFuzz = status.statuses.length;
     el.sendText('Do you ship to Canada?');
-    await waitUntil(
-      () => el.conversation.slice(before).some((i) => i.role === 'assistant' && i.status === 'completed' && /business days/.test(i.text)),
-      `the agent answered after the fuzz ${where}`,
-      { timeout: 40_000 },
-    );
+    try {
+      await waitUntil(
+        () => el.conversation.slice(before).some((i) => i.role === 'assistant' && i.status === 'completed' && /business days/.test(i.text)),
+        `the agent answered after the fuzz ${where}`,
+        { timeout: 40_000 },
+      );
+    } catch (error) {
+      // What the session was left holding says more than the timeout: the items since, the
+      // statuses, and what the server did with the turn.
+      const tail = el.conversation.slice(Math.min(before, el.conversation.length - 4)).map((i) => ({ ...i, text: i.text.slice(0, 80) }));
+      const types = async (op: string) => (await sim<{ type: string }[]>(op, { limit: 16 }).catch(() => [])).map((e) => e.type).join(' ');
+      throw new Error(
+        `${(error as Error).message}\nitems ${before} → ${el.conversation.length}: ${JSON.stringify(tail)}` +
+          `\nstatuses since: ${status.statuses.slice(afterFuzz).join(' ')}` +
+          `\nthe server's last received: ${await types('events')}\nand sent: ${await types('sent')}`,
+      );
+    }
     const answerMs = performance.now() - recovered;
     const userItem = el.conversation.slice(before).find((i) => i.role === 'user');
     expect(userItem?.text).to.equal('Do you ship to Canada?');
