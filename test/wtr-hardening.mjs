@@ -163,30 +163,13 @@ export function hardeningPlugin() {
 
   return {
     name: 'realtime-voice-hardening',
-    async serverStart({ server: devServer }) {
+    async serverStart() {
       http = createServer((_, res) => res.writeHead(404).end());
       wss = new WebSocketServer({ server: http, perMessageDeflate: false, handleProtocols: (p) => (p.has('realtime') ? 'realtime' : false) });
       wss.on('connection', proxy);
       await new Promise((resolve) => http?.listen(0, '127.0.0.1', () => resolve(undefined)));
       const address = /** @type {import('node:net').AddressInfo} */ (http.address());
       proxyUrl = `ws://127.0.0.1:${address.port}/v1/realtime`;
-      // Koa composed the dev server's middleware before plugins start (`app.use()` here would
-      // never run): the token endpoint goes in front of its request listeners instead.
-      if (devServer) {
-        const listeners = devServer.listeners('request');
-        devServer.removeAllListeners('request');
-        devServer.on('request', (/** @type {import('node:http').IncomingMessage} */ req, /** @type {import('node:http').ServerResponse} */ res) => {
-          if (new URL(req.url ?? '/', 'http://localhost').pathname === '/__rv/hardening/token') {
-            req.resume();
-            answerToken(res).catch((/** @type {unknown} */ error) => {
-              if (!res.headersSent) res.writeHead(500);
-              res.end(String(error));
-            });
-            return;
-          }
-          for (const listener of listeners) listener.call(devServer, req, res);
-        });
-      }
     },
     async serverStop() {
       for (const done of [...token.hung]) done();
@@ -195,7 +178,18 @@ export function hardeningPlugin() {
       http?.closeAllConnections();
       await new Promise((resolve) => (http ? http.close(() => resolve(undefined)) : resolve(undefined)));
     },
-    serve(context) {
+    async serve(context) {
+      if (context.path === '/__rv/hardening/token') {
+        // The endpoint answers the request itself (any method, or never for `hang`), as the
+        // testing kit's token route does: middleware added now would come after the dev server's.
+        context.respond = false;
+        context.req.resume();
+        await answerToken(context.res).catch((/** @type {unknown} */ error) => {
+          if (!context.res.headersSent) context.res.writeHead(500);
+          context.res.end(String(error));
+        });
+        return undefined;
+      }
       const v2 = /^\/__rv\/hardening\/v2\/(realtime-voice(?:\.iife)?\.js)$/.exec(context.path);
       if (v2) {
         // A second "version" of the built bundle: the same code with another VERSION string.
