@@ -100,8 +100,17 @@ describe('hardening: fuzzed server events through a real socket', function () {
     await el.updateComplete;
     expect(foreignElements(el), `elements made from server text ${where}`).to.deep.equal([]);
 
-    // The same element, a normal conversation with the real server.
+    // The same element, a normal conversation with the real server. First, any real reply to the
+    // tool calls answered during the fuzz must end: the fuzz's forged response events can hide it
+    // from the session, and the server would put its item after the turn below and answer that.
+    const idleFrom = performance.now();
+    await waitUntil(
+      async () => (await sim<{ open: boolean; activeResponseId?: string | null }[]>('sessions')).every((s) => !s.open || !s.activeResponseId),
+      `the server has no reply running ${where}`,
+      { timeout: 20_000 },
+    );
     const recovered = performance.now();
+    const replyRunningMs = Math.round(recovered - idleFrom);
     const before = el.conversation.length;
     const afterFuzz = status.statuses.length;
     el.sendText('Do you ship to Canada?');
@@ -143,6 +152,7 @@ describe('hardening: fuzzed server events through a real socket', function () {
       errorsReported: errorCodes,
       toolCalls,
       disconnectsBeforeAnswer: disconnects,
+      replyRunningMs,
       answerSeconds: +(answerMs / 1000).toFixed(1),
       consoleLines: captured.consoleLines.length,
       conversationItems: el.conversation.length,
