@@ -138,8 +138,8 @@ const newItemId = () => 'item_rv' + Array.from(crypto.getRandomValues(new Uint8A
  * callback then); otherwise `callbacks.toolCall` (the element's cancelable `rv-tool-call`).
  * Nobody answering, a throw, a rejection or a timeout all become an error output so the model
  * never waits; throws, rejections, timeouts, results that are not JSON and calls of tools that
- * are not declared in `tools` also report `tool_failed` (non-fatal). A declared tool that is declined (`undefined`
- * from the callback) is answered with an error output silently.
+ * are not declared in `tools` also report `tool_failed` (non-fatal). A declared tool that is
+ * declined (`undefined` from the callback) is answered with an error output silently.
  */
 export class RealtimeSession {
   #config: SessionConfig;

@@ -592,11 +592,11 @@ describe('session: typed turns and the response queue', () => {
     expect(h.t.sentOfType('response.create')).to.have.length(2);
   });
 
-  it('a create the server rejects for another reason is reported; the status and the queue do not stick', async () => {
+  it("a typed turn is 'thinking' at once; a create refused for another reason is reported and blocks nothing", async () => {
     const h = await started();
     h.session.sendText('hi');
     const create = await h.t.waitForSent('response.create');
-    expect(h.session.status).to.equal('thinking');
+    expect(h.session.status, 'before any server event').to.equal('thinking');
     h.t.emit({ type: 'error', error: { type: 'invalid_request_error', code: 'invalid_value', message: 'Bad response', event_id: create.event_id } });
     expect(h.log.errors.map((e) => [e.code, e.fatal])).to.deep.equal([['server_error', false]]);
     expect(h.session.status).to.equal('listening');
@@ -1177,7 +1177,7 @@ describe('session: errors', () => {
     expect(h.session.status).to.equal('listening');
   });
 
-  it('a browser without WebSocket, or a transport that cannot be made → unsupported_browser, fatal, not retried', async () => {
+  it('a browser without WebSocket, or a transport that cannot be made → unsupported_browser, fatal', async () => {
     const saved = window.WebSocket;
     const failing: Partial<SessionDeps>[] = [
       { transport: () => new WebSocketTransport() },
