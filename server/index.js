@@ -214,9 +214,15 @@ export function createTokenHandler(options) {
        */
       return async (req, res) => {
         try {
-          const request = await toRequest(req, maxBodyBytes, trustProxy);
           const forwarded = trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : '';
-          const response = await handler(request, { clientAddress: forwarded || req.socket.remoteAddress || undefined });
+          // What no Fetch Request can carry is the client's mistake: TRACE (a forbidden method), a
+          // Host or target that is no URL, a body cut off.
+          const request = await toRequest(req, maxBodyBytes, trustProxy).catch(() => null);
+          const response = request
+            ? await handler(request, { clientAddress: forwarded || req.socket.remoteAddress || undefined })
+            : req.method === 'TRACE'
+              ? failure(405, 'method_not_allowed', 'Use POST to request a realtime session.', { allow: 'POST, OPTIONS' })
+              : failure(400, 'bad_request', 'The request could not be read.');
           /** @type {Record<string, string>} */
           const headers = {};
           response.headers.forEach((v, k) => (headers[k] = v));

@@ -16,6 +16,9 @@ import { isObject } from './session-config.js';
  * 20 ms appends, logged without their audio). */
 export const LOG_LIMIT = 2000;
 
+/** Server events left unread in the socket beyond which the connection is dropped (32 MiB). */
+const MAX_UNREAD_BYTES = 32 * 1024 * 1024;
+
 /**
  * What the server keeps about a session, live or closed (`control('sessions')`).
  * @typedef {object} SessionRecord
@@ -171,7 +174,13 @@ export class Connection {
     // Appends are logged with their size instead of their audio, as audio deltas are: 2,000
     // logged 20 ms appends would hold 2.6 MB per session (the server checks the base64 itself).
     const audio = event.type === 'input_audio_buffer.append' && typeof event.audio === 'string' ? event.audio : null;
-    this.#log(this.#record.received, audio === null ? event : { ...event, audio: sizeLabel(base64Bytes(audio)) });
+    // Any other event over 64 KB is logged as its type and size: 2,000 frames of up to ~21 MB kept
+    // whole would let one client pin gigabytes.
+    const big = audio === null && text.length > 65536;
+    this.#log(
+      this.#record.received,
+      audio !== null ? { ...event, audio: sizeLabel(base64Bytes(audio)) } : big ? { type: String(event.type).slice(0, 100), size: sizeLabel(text.length) } : event,
+    );
     const clientEventId = typeof event.event_id === 'string' ? event.event_id : null;
     try {
       if (event.event_id !== undefined) {
@@ -236,6 +245,8 @@ export class Connection {
     }
     if (faults.jitterMs > 0 && event.type === 'response.output_audio.delta') await delay(this.#hooks.random() * faults.jitterMs);
     if (this.#dead || this.#ws.readyState !== this.#ws.OPEN) return;
+    // A client that stops reading (while flooding bad frames, say) is cut off, not buffered for.
+    if (this.#ws.bufferedAmount > MAX_UNREAD_BYTES) return this.drop();
     this.#ws.send(serialize(event));
     this.#record.eventsSent++;
     this.#sinceFaults++;

@@ -27,7 +27,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * @param {RestContext} context
  */
 export async function handleRest(req, res, context) {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  // A request-target that is no URL (`http://[`) is a 404 below, not a 500.
+  const url = new URL(URL.canParse(req.url ?? '/', 'http://localhost') ? (req.url ?? '/') : '/', 'http://localhost');
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const method = req.method ?? 'GET';
   res.setHeader('access-control-allow-origin', '*');

@@ -112,7 +112,8 @@ export async function createRealtimeServer(options = {}) {
 
   http.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // A request-target that is no URL (`GET http://[`) is a 404 below, not a throw that ends the process.
+    const url = new URL(URL.canParse(req.url ?? '/', 'http://localhost') ? (req.url ?? '/') : '/', 'http://localhost');
     /** @type {(status: number, message: string, code?: string | null) => void} */
     const reject = (status, message, code = null) => {
       const body = JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code } });

@@ -116,7 +116,8 @@ export function publicSession(config, { id, expiresAt }) {
       input,
       output: {
         format: { ...config.audio.output.format },
-        voice: structuredClone(config.audio.output.voice),
+        // A custom voice (`{id}`) is reported by its id: the session object's voice is a string.
+        voice: typeof config.audio.output.voice === 'string' ? config.audio.output.voice : config.audio.output.voice.id,
         speed: config.audio.output.speed,
       },
     },
