@@ -2,7 +2,9 @@ import { css } from './element-base.js';
 
 // Public `--realtime-voice-*` custom properties feed private `--_*` tokens (set once on :host), so
 // a host override wins in light and dark alike and the rules below read one short name each;
-// `--_bg0` and the like are the colour scheme's defaults. Colours are chosen for WCAG AA: text on
+// `--_bg0` and the like are the colour scheme's defaults. The floating column places its items with
+// physical auto margins, not `align-items` (which follows the page's direction): the launcher stays
+// in its corner on right-to-left pages too. Colours are chosen for WCAG AA: text on
 // `--_bg`, `--_af` on `--_a`, `--_fg` on `--_m`. One rule per line, written for reading: the
 // bundle build squeezes the whitespace out (scripts/minify-templates.mjs), and every other byte
 // ships. Classes: `w` wrapper (`f` floating, plus the position), `l` launcher, `p` panel, `h`
@@ -17,9 +19,11 @@ export const styles = css`
   --_m: var(--realtime-voice-surface, var(--_m0)); --_bd: var(--realtime-voice-border, var(--_bd0)); --_er: var(--realtime-voice-error, var(--_er0));
   --_r: var(--realtime-voice-radius, 12px); --_o: var(--realtime-voice-offset, 20px); --_sh: var(--realtime-voice-shadow, 0 6px 24px #0003) }
 :host([hidden]) { display: none }
-.f { position: fixed; z-index: var(--realtime-voice-z-index, 2147483000); bottom: var(--_o); right: var(--_o); display: flex; flex-direction: column-reverse; align-items: flex-end; gap: 12px }
+.f { position: fixed; z-index: var(--realtime-voice-z-index, 2147483000); bottom: var(--_o); right: var(--_o); display: flex; flex-direction: column-reverse; gap: 12px }
 .top-left, .top-right { top: var(--_o); bottom: auto; flex-direction: column }
-.top-left, .bottom-left { left: var(--_o); right: auto; align-items: flex-start }
+.top-left, .bottom-left { left: var(--_o); right: auto }
+.f>* { margin-left: auto }
+.top-left>*, .bottom-left>* { margin: 0 auto 0 0 }
 .p, .h, .c, form { display: flex; gap: 8px; align-items: center }
 .p { flex-direction: column; align-items: stretch; box-sizing: border-box; padding: 12px; background: var(--_bg); color: var(--_fg); border: 1px solid var(--_bd); border-radius: var(--_r) }
 .p:focus { outline: none }

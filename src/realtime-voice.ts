@@ -259,6 +259,8 @@ export class RealtimeVoiceElement extends ReactiveElement {
   #scroll = 0;
   #s!: RealtimeVoiceStrings;
   #lang!: string;
+  /** Whether focus was inside the shadow root when the current update began. */
+  #focused?: boolean;
 
   /**
    * Current state, reflected as the `status` attribute so hosts can style `realtime-voice[status="speaking"]`.
@@ -329,12 +331,16 @@ export class RealtimeVoiceElement extends ReactiveElement {
   protected override willUpdate(): void {
     this.#lang = uiLanguage(this.language);
     this.#s = resolveStrings(this.#lang, this.strings);
+    this.#focused = !!this.renderRoot.activeElement;
   }
 
   protected override updated(changed: PropertyValues): void {
+    // The render removed the control that had focus ("Try again", "Tap to enable audio", Mute when
+    // the call ends): keep focus in the widget, or a keyboard user starts again from the page's top.
+    if (this.#focused && !this.renderRoot.activeElement) (this.#find('.p') ?? this.#find('.l'))?.focus();
     // Follow new messages unless the user scrolled up to read: once per frame, in the frame's own
     // layout (measuring around every update forced two layouts per streamed word).
-    if (this.transcript) {
+    if (this.#find('ol')) {
       this.#scroll ||= requestAnimationFrame(() => {
         this.#scroll = 0;
         const t = this.#find('ol');
@@ -364,6 +370,7 @@ export class RealtimeVoiceElement extends ReactiveElement {
 
   #panel(s: RealtimeVoiceStrings, label: string, floating: boolean, audio: unknown) {
     const active = this.#active();
+    // Without a microphone a `text-input` call goes on typed and silent: the transcript shows the replies.
     const error = this.#error;
     const message = ({ role, text }: ConversationItem) =>
       text ? html`<li part="message message-${role}" class=${role}><span class="sr">${role === 'user' ? s.you : s.agent}: </span>${text}</li>` : nothing;
@@ -383,7 +390,7 @@ export class RealtimeVoiceElement extends ReactiveElement {
         <span part="status" class="st">${s[this.#status]}</span>
         ${floating ? html`<button part="close-button" class="x" aria-label=${s.close} @click=${this.#close}>✕</button>` : nothing}
       </div>
-      ${this.transcript ? transcript : nothing}
+      ${this.transcript || (this.textInput && error?.startsWith('mic_')) ? transcript : nothing}
       ${audio}
       ${error ? html`<div part="error" class="e" role="alert">${s[ERROR_TEXT[error] ?? 'failed']} ${active ? nothing : retry}</div>` : nothing}
       ${this.textInput ? form : nothing}
@@ -400,7 +407,8 @@ export class RealtimeVoiceElement extends ReactiveElement {
   }
 
   #config(): SessionConfig {
-    return { ...Object.fromEntries(CONFIG_KEYS.map((k) => [k, this[k]])), muted: this.muted } as SessionConfig;
+    // `tools` may be unset by a framework binding (`undefined`, `null`): the session iterates it.
+    return { ...Object.fromEntries(CONFIG_KEYS.map((k) => [k, this[k]])), tools: this.tools || [], muted: this.muted } as SessionConfig;
   }
 
   #find(selector: string) {

@@ -1,0 +1,184 @@
+// Edges of the element an embedding page hits: focus when the focused control goes away, the
+// launcher's corner on right-to-left pages, `tools` bound unset by a framework, and a typed call
+// after a refused microphone (each test failed before its fix in src/realtime-voice*.ts). The
+// element is driven through its session seam with a minimal fake session, as in element-ui; the
+// `tools` tests use the real session.
+import { fixture, html, expect, nextFrame } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
+import '../../src/index.js';
+import {
+  RealtimeVoiceError,
+  type ConversationItem,
+  type RealtimeVoiceElement,
+  type SessionCallbacks,
+  type SessionConfig,
+  type SessionFactory,
+  type SessionHandle,
+} from '../../src/index.js';
+import type { SessionStatus } from '../../src/session/types.js';
+
+class FakeSession implements SessionHandle {
+  calls: string[] = [];
+  status: SessionStatus = 'idle';
+  conversation: ConversationItem[] = [];
+  constructor(
+    readonly config: SessionConfig,
+    readonly cb: SessionCallbacks,
+  ) {}
+  set(status: SessionStatus) {
+    const previous = this.status;
+    this.status = status;
+    this.cb.status(status, previous);
+  }
+  start() {
+    this.calls.push('start');
+    this.set('connecting');
+    return Promise.resolve();
+  }
+  stop() {
+    this.calls.push('stop');
+    if (this.status !== 'idle') this.set('idle');
+  }
+  sendText() {}
+  interrupt() {}
+  setMuted() {}
+  pushToTalk() {}
+  updateConfig() {}
+  resumeAudio() {
+    this.calls.push('resumeAudio');
+    this.cb.audioBlocked(false);
+  }
+}
+
+function useFake(el: RealtimeVoiceElement) {
+  const box: { session?: FakeSession } = {};
+  const factory: SessionFactory = (config, callbacks) => (box.session = new FakeSession(config, callbacks));
+  (el as unknown as { sessionFactory: SessionFactory }).sessionFactory = factory;
+  return box;
+}
+
+const part = (el: HTMLElement, name: string) => el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
+/** What has focus, as a string (chai must never print a DOM node: serialising one hangs the runner). */
+const focusedPart = (el: HTMLElement) =>
+  document.activeElement === el ? (el.shadowRoot!.activeElement?.getAttribute('part') ?? el.shadowRoot!.activeElement?.className) : `outside: ${document.activeElement?.tagName}`;
+
+async function inCall(template = html`<realtime-voice language="en" transcript text-input></realtime-voice>`) {
+  const el = await fixture<RealtimeVoiceElement>(template);
+  const fake = useFake(el);
+  part(el, 'launcher')!.click();
+  const s = fake.session!;
+  s.set('listening');
+  await el.updateComplete;
+  await nextFrame();
+  return { el, s };
+}
+
+describe('element edges', () => {
+  describe('focus management', () => {
+    it('keeps keyboard focus in the panel after "Try again" (the activated button disappears)', async () => {
+      const { el, s } = await inCall();
+      s.cb.error(new RealtimeVoiceError('connection_failed', 'x', true));
+      s.set('error');
+      await el.updateComplete;
+      part(el, 'retry-button')!.focus();
+      await sendKeys({ press: 'Enter' });
+      await el.updateComplete;
+      await nextFrame();
+      expect(s.calls.filter((c) => c === 'start')).to.have.length(2);
+      expect(part(el, 'retry-button') === null).to.equal(true);
+      // Focus must stay inside the widget, so Escape still closes the panel and Tab goes on from here.
+      expect(String(focusedPart(el))).to.not.match(/^outside/);
+    });
+
+    it('keeps keyboard focus in the panel after "Tap to enable audio" (the activated button disappears)', async () => {
+      const { el, s } = await inCall();
+      s.cb.audioBlocked(true);
+      await el.updateComplete;
+      part(el, 'audio-button')!.focus();
+      await sendKeys({ press: 'Enter' });
+      await el.updateComplete;
+      await nextFrame();
+      expect(s.calls).to.include('resumeAudio');
+      expect(part(el, 'audio-button') === null).to.equal(true);
+      expect(String(focusedPart(el))).to.not.match(/^outside/);
+    });
+
+    it('keeps keyboard focus in the panel when the call ends under the focused Mute button', async () => {
+      const { el, s } = await inCall();
+      part(el, 'mute-button')!.focus();
+      s.cb.error(new RealtimeVoiceError('connection_lost', 'x', true));
+      s.set('error');
+      await el.updateComplete;
+      await nextFrame();
+      expect(part(el, 'mute-button') === null).to.equal(true);
+      expect(String(focusedPart(el))).to.not.match(/^outside/);
+      await sendKeys({ press: 'Escape' });
+      await el.updateComplete;
+      expect(el.open).to.equal(false);
+    });
+  });
+
+  describe('right-to-left pages', () => {
+    for (const dir of ['rtl', 'ltr'] as const) {
+      for (const position of ['bottom-right', 'bottom-left', 'top-right', 'top-left'] as const) {
+        it(`keeps the launcher in the ${position} corner with the panel open on a dir="${dir}" page`, async () => {
+          const root = await fixture<HTMLElement>(html`<div dir=${dir}><realtime-voice open position=${position} language="en"></realtime-voice></div>`);
+          const el = root.querySelector('realtime-voice')!;
+          await el.updateComplete;
+          const launcher = part(el, 'launcher')!.getBoundingClientRect();
+          const panel = part(el, 'panel')!.getBoundingClientRect();
+          expect(panel.width).to.be.greaterThan(launcher.width + 50);
+          // The launcher sits in its corner, flush with the panel's outer edge, whatever the page's direction.
+          const [edge, other] = position.endsWith('right') ? (['right', 'left'] as const) : (['left', 'right'] as const);
+          expect(Math.round(launcher[edge])).to.equal(Math.round(panel[edge]));
+          expect(Math.round(Math.abs(launcher[other] - panel[other]))).to.be.greaterThan(50);
+          expect(Math.round(edge === 'right' ? innerWidth - launcher.right : launcher.left)).to.equal(20);
+        });
+      }
+    }
+  });
+
+  describe('property values a framework binds', () => {
+    for (const tools of [undefined, null]) {
+      it(`starts a call (or reports a typed error) when tools is ${tools}, as a framework binds an unset prop`, async () => {
+        const el = await fixture<RealtimeVoiceElement>(html`<realtime-voice variant="inline" language="en"></realtime-voice>`);
+        (el as unknown as { tools: unknown }).tools = tools;
+        await el.updateComplete;
+        const seen: string[] = [];
+        el.addEventListener('rv-status', (e) => seen.push(e.detail.status));
+        el.addEventListener('rv-error', (e) => seen.push(e.detail.code));
+        const original = console.error;
+        const logged: unknown[] = [];
+        console.error = (...args: unknown[]) => logged.push(args.map(String).join(' '));
+        try {
+          part(el, 'start-button')!.click();
+          await el.updateComplete;
+        } finally {
+          console.error = original;
+          el.stop();
+        }
+        expect(logged.map(String)).to.deep.equal([]);
+        expect(seen[0]).to.equal('connecting');
+      });
+    }
+  });
+
+  describe('typed call without a microphone', () => {
+    it('shows (and announces) the agent’s replies when text-input goes on typed after a refused mic, even without transcript', async () => {
+      // No `transcript`: a voice call is heard. After a refused microphone, `text-input` keeps the call
+      // going as text, with no audio: the reply must then reach the visitor some other way.
+      const { el, s } = await inCall(html`<realtime-voice language="en" text-input></realtime-voice>`);
+      s.cb.error(new RealtimeVoiceError('mic_permission_denied', 'denied', false));
+      await el.updateComplete;
+      expect(el.status).to.equal('listening');
+      expect(part(el, 'error')!.textContent).to.contain('Microphone access was denied.');
+      el.sendText('Where is my order?');
+      s.conversation.push({ id: 'u1', role: 'user', text: 'Where is my order?', status: 'completed' });
+      s.conversation.push({ id: 'a1', role: 'assistant', text: 'It ships tomorrow.', status: 'completed' });
+      s.cb.transcript({ role: 'assistant', itemId: 'a1', text: 'It ships tomorrow.', delta: 'It ships tomorrow.', final: true });
+      await el.updateComplete;
+      expect(part(el, 'transcript')?.textContent).to.contain('It ships tomorrow.');
+      expect(el.shadowRoot!.querySelector('[aria-live]')?.textContent).to.equal('It ships tomorrow.');
+    });
+  });
+});
