@@ -79,7 +79,7 @@ const MIN_COMMIT_BYTES = 4_800;
 const BYTES_PER_MS = 48;
 /** Above this much unsent data, microphone frames are dropped rather than queued without bound. */
 const MAX_BUFFERED_BYTES = 1_000_000;
-/** After muting with server VAD, silence is sent this long so the server ends the user's turn. */
+/** After muting with server VAD, silence is sent at least this long so the server ends the user's turn. */
 const MUTE_TAIL_MS = 1_500;
 /** How long to wait for the player to confirm a clear before computing what was heard. */
 const CLEAR_WAIT_MS = 250;
@@ -189,6 +189,8 @@ export class RealtimeSession {
   #dropped = new Set<string>();
   /** The assistant audio item heard last; `null` once interrupted (its playback is being cleared). */
   #lastAudio: AudioItem | null = null;
+  /** The audio item before it: audio arrives faster than real time, so it may still be sounding. */
+  #prevAudio: AudioItem | null = null;
   /** Output streams that no player reports on: text, or audio in a session without an engine. */
   #streaming = false;
   #awaitingResponse = false;
@@ -236,6 +238,7 @@ export class RealtimeSession {
     this.#running = true;
     this.#stopPromise = null;
     this.#attempt = 0;
+    this.#pttDown = false;
     this.#setStatus('connecting');
 
     // Synchronously, inside the gesture (DESIGN-NOTES.md "Starting audio inside the user's gesture").
@@ -254,8 +257,11 @@ export class RealtimeSession {
         // types and reads. Without one, there is nothing left to do.
         if (!this.#config.textInput || !voiceError.code.startsWith('mic_')) return this.#fail(voiceError);
         this.#audio = null;
+        // No more audio will end a turn the server heard starting.
+        this.#userSpeaking = false;
         void audio?.close().catch(() => {});
         this.#emitError(new RealtimeVoiceError(voiceError.code, voiceError.message, false, { cause: error }));
+        this.#flushResponses();
         this.#updatePhase();
       });
       try {
@@ -304,6 +310,8 @@ export class RealtimeSession {
     this.#conversation.add(id, 'user', trimmed);
     if (this.#ready) {
       this.#interrupt(true);
+      // A typed turn is answered now, even if the server heard speech that has not ended (yet).
+      this.#userSpeaking = false;
       this.#deliverText(id);
       this.#requestResponse();
       // Thinking at once, not when the server's echo arrives.
@@ -338,14 +346,16 @@ export class RealtimeSession {
    */
   pushToTalk(down: boolean): void {
     if (!isManualTurns(this.#config) || down === this.#pttDown) return;
-    this.#pttDown = down && this.#ready;
+    // Held while (re)connecting: the turn begins once connected (`#sendFrame` waits for `#ready`).
+    this.#pttDown = down;
     if (!this.#ready) return;
     if (down) this.#interrupt(true);
+    this.#userSpeaking = down;
     const commit = !down && this.#pttBytes >= MIN_COMMIT_BYTES;
     this.#send({ type: commit ? 'input_audio_buffer.commit' : 'input_audio_buffer.clear' });
-    if (commit) this.#requestResponse();
     this.#pttBytes = 0;
-    this.#userSpeaking = down;
+    if (commit) this.#requestResponse();
+    else this.#flushResponses();
     this.#updatePhase();
   }
 
@@ -363,6 +373,7 @@ export class RealtimeSession {
     if (muted !== undefined) this.setMuted(muted);
     if (isManualTurns(previous) !== isManualTurns(this.#config)) this.#pttDown = this.#userSpeaking = false;
     if (this.#ready) this.#sendSessionUpdate();
+    this.#flushResponses();
   }
 
   /** After `audioBlocked(true)`: resumes output from a user gesture; resolves to whether audio runs. */
@@ -497,7 +508,7 @@ export class RealtimeSession {
 
   #resetConnection(): void {
     this.#ready = this.#modelHasSpoken = this.#cancelNextResponse = this.#streaming = false;
-    this.#awaitingResponse = this.#userSpeaking = this.#pttDown = this.#expiryAnnounced = false;
+    this.#awaitingResponse = this.#userSpeaking = this.#expiryAnnounced = false;
     this.#sentConfig = this.#pendingCreateId = this.#activeResponseId = this.#lastAudio = null;
     this.#responseQueue = [];
     this.#truncatesPending = this.#pendingTools = this.#pttBytes = 0;
@@ -529,6 +540,10 @@ export class RealtimeSession {
 
   #sendSessionUpdate(): void {
     const session = buildSessionConfig(this.#config, { omitVoice: this.#modelHasSpoken });
+    // An update keeps the fields it leaves out: what this call set and no longer sets is cleared.
+    const sent = this.#sentConfig;
+    if (sent?.tools) session.tools ??= [];
+    if (sent?.instructions != null) session.instructions ||= '';
     if (JSON.stringify(session) === JSON.stringify(this.#sentConfig)) return;
     this.#sentConfig = session;
     this.#send({ type: 'session.update', session });
@@ -566,7 +581,9 @@ export class RealtimeSession {
       case 'input_audio_buffer.speech_stopped':
         this.#userSpeaking = false;
         this.#awaitingResponse = !!turnDetection && turnDetection.create_response !== false;
-        return;
+        // Server VAD's reply answers the whole conversation, tool outputs and typed text included.
+        if (this.#awaitingResponse) this.#responseQueue = this.#responseQueue.filter(Boolean);
+        return this.#flushResponses();
       case 'input_audio_buffer.committed':
         conversation.add(event.item_id, 'user');
         return;
@@ -631,10 +648,14 @@ export class RealtimeSession {
     if (eventId && this.#sentCreates.has(eventId)) {
       const params = this.#sentCreates.get(eventId);
       this.#sentCreates.delete(eventId);
-      if (this.#pendingCreateId === eventId) this.#pendingCreateId = null;
+      if (this.#pendingCreateId === eventId) {
+        // No response comes of it: an interruption meant for it must not cancel a later one.
+        this.#pendingCreateId = null;
+        this.#cancelNextResponse = false;
+      }
       if (code === 'conversation_already_has_active_response') {
-        // Another response (server VAD's) got there first: ours runs after it.
-        this.#responseQueue.unshift(params);
+        // Another response (server VAD's) got there first: ours runs after it (plain requests coalesce).
+        if (params || !this.#responseQueue.includes(undefined)) this.#responseQueue.unshift(params);
         return;
       }
       this.#flushResponses();
@@ -691,7 +712,10 @@ export class RealtimeSession {
     const pcm = decodeBase64(event.delta);
     if (!pcm) return this.#log('bad frame: audio is not base64');
     this.#conversation.add(itemId, 'assistant');
-    if (this.#lastAudio?.itemId !== itemId) this.#lastAudio = { itemId, responseId, contentIndex, bytes: 0 };
+    if (this.#lastAudio?.itemId !== itemId) {
+      this.#prevAudio = this.#lastAudio;
+      this.#lastAudio = { itemId, responseId, contentIndex, bytes: 0 };
+    }
     this.#lastAudio.bytes += pcm.byteLength;
     this.#modelHasSpoken = true;
     if (this.#audio) this.#audio.play(itemId, pcm);
@@ -713,8 +737,10 @@ export class RealtimeSession {
 
   #flushResponses(): void {
     const busy = this.#pendingCreateId !== null || this.#activeResponseId !== null;
-    // A truncate in flight must reach the server before the model answers from its memory.
-    if (!this.#ready || busy || this.#truncatesPending || !this.#responseQueue.length) return;
+    // A truncate in flight must reach the server before the model answers from its memory, every
+    // function call of the turn needs its output (parallel calls may be answered one by one), and
+    // no reply may start while the user is talking (their turn's end brings it).
+    if (!this.#ready || busy || this.#truncatesPending || this.#pendingTools || this.#userSpeaking || !this.#responseQueue.length) return;
     const params = this.#responseQueue.shift();
     const id = this.#send({ type: 'response.create', ...(params && { response: params }) });
     if (id === null) return;
@@ -761,24 +787,34 @@ export class RealtimeSession {
     this.#dropped.add(last.itemId);
     this.#lastAudio = null;
     this.#conversation.setStatus(last.itemId, 'incomplete');
-    void this.#truncate(last);
+    void this.#truncate(last, this.#prevAudio);
   }
 
-  async #truncate({ itemId, contentIndex, bytes }: AudioItem): Promise<void> {
+  /** Truncates `last`, and `prev` when it was still sounding; reports the item the listener was hearing. */
+  async #truncate(last: AudioItem, prev: AudioItem | null): Promise<void> {
     const epoch = this.#epoch;
     const audio = this.#audio;
     this.#truncatesPending++;
     try {
       // Briefly wait for the player to stop, so that what it reports as heard is final.
       if (audio) await Promise.race([audio.clear().catch(() => {}), new Promise((resolve) => this.#after(CLEAR_WAIT_MS, resolve))]);
-      if (epoch !== this.#epoch || !bytes) return;
-      const receivedMs = Math.floor(bytes / BYTES_PER_MS);
-      const heard = audio?.heardMs(itemId) ?? 0;
-      const audioEndMs = Math.max(0, Math.min(receivedMs, Math.floor(Number.isFinite(heard) ? heard : 0)));
-      if (audioEndMs < receivedMs) {
-        this.#send({ type: 'conversation.item.truncate', item_id: itemId, content_index: contentIndex, audio_end_ms: audioEndMs });
+      if (epoch !== this.#epoch) return;
+      let heard: { itemId: string; audioEndMs: number } | undefined;
+      for (const item of [last, prev]) {
+        if (!item?.bytes) continue;
+        const { itemId, bytes } = item;
+        const receivedMs = Math.floor(bytes / BYTES_PER_MS);
+        const ms = audio?.heardMs(itemId) ?? 0;
+        const audioEndMs = Math.max(0, Math.min(receivedMs, Math.floor(Number.isFinite(ms) ? ms : 0)));
+        const cut = audioEndMs < receivedMs;
+        if (cut) {
+          this.#send({ type: 'conversation.item.truncate', item_id: itemId, content_index: item.contentIndex, audio_end_ms: audioEndMs });
+          this.#conversation.setStatus(itemId, 'incomplete');
+        }
+        // The listener was hearing the earlier item when it was cut, else the last.
+        if (cut || item === last) heard = { itemId, audioEndMs };
       }
-      this.#emit('interrupted', { itemId, audioEndMs });
+      if (heard) this.#emit('interrupted', heard);
     } finally {
       if (epoch === this.#epoch) {
         this.#truncatesPending--;
@@ -854,8 +890,9 @@ export class RealtimeSession {
     const transport = this.#transport;
     const manual = isManualTurns(this.#config);
     const muted = this.#config.muted;
-    // Never voice while muted; with server VAD a short tail of silence ends the user's turn.
-    const tail = muted && !manual && this.#now() - this.#mutedAt <= MUTE_TAIL_MS;
+    // Never voice while muted; with server VAD a tail of silence ends the user's turn: at least
+    // MUTE_TAIL_MS, and until the server says the speech stopped (its silence duration may be longer).
+    const tail = muted && !manual && (this.#userSpeaking || this.#now() - this.#mutedAt <= MUTE_TAIL_MS);
     const gated = (manual && !this.#pttDown) || (muted && !tail);
     if (!this.#ready || !transport || !pcm.byteLength || gated || transport.bufferedAmount > MAX_BUFFERED_BYTES) return false;
     try {
