@@ -779,7 +779,8 @@ export class RealtimeSession {
     const audible = this.#isAudible();
     if (!live && this.#pendingCreateId === null && !audible) return;
     if (live) this.#cancelResponse(live, cancel);
-    else if (responseId === null && this.#pendingCreateId !== null && cancel) this.#cancelNextResponse = true;
+    // What our unanswered create brings did not exist when the server's VAD interrupted: we cancel it.
+    else if (responseId === null && this.#pendingCreateId !== null) this.#cancelNextResponse = true;
     this.#streaming = false;
     const last = this.#lastAudio;
     if (!last || (!audible && last.responseId !== responseId)) return;

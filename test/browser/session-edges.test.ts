@@ -209,6 +209,19 @@ describe('session edges: barge-in', () => {
     expect(truncates, 'the preamble is cut where the visitor stopped hearing it').to.deep.include(['item_pre', 400]);
     expect(h.interrupted[0], 'rv-interrupted names what was heard').to.deep.equal({ itemId: 'item_pre', audioEndMs: 400 });
   });
+
+  it('the visitor starts talking before our create is answered: the reply that comes of it is cancelled (server VAD cancels only what was active)', async () => {
+    const h = await started();
+    h.session.sendText('question');
+    await h.t.waitForSent('response.create');
+    // Speech starts while our create is unanswered; the response the server then creates did
+    // not exist when its VAD interrupted, so nothing but us cancels it.
+    h.t.emit({ type: 'input_audio_buffer.speech_started', audio_start_ms: 100, item_id: 'item_u' });
+    S.created(h.t, 'resp_late');
+    expect(h.t.sentOfType('response.cancel').map((e) => e.response_id)).to.deep.equal(['resp_late']);
+    S.audio(h.t, 'resp_late', 'item_late', 200);
+    expect(h.port.played, 'nothing of it plays over the visitor').to.deep.equal([]);
+  });
 });
 
 describe('session edges: tools', () => {
