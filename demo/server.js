@@ -52,7 +52,14 @@ const types = {
 };
 
 const server = createServer(async (req, res) => {
-  const url = new URL(req.url ?? '/', `http://${host}`);
+  /** @type {URL} */
+  let url;
+  try {
+    url = new URL(req.url ?? '/', `http://${host}`);
+  } catch {
+    res.writeHead(400).end('Bad request'); // a malformed request-target must not end the process
+    return;
+  }
   if (url.pathname === '/session') return tokenListener(req, res);
   const order = url.pathname.match(/^\/api\/orders\/([\w-]{1,32})$/);
   if (order && req.method === 'GET') {
@@ -62,7 +69,14 @@ const server = createServer(async (req, res) => {
   }
   // Static files: the demo page, and the bundles exactly as an integrator would serve them.
   const path = url.pathname === '/' ? '/demo/index.html' : url.pathname;
-  const file = normalize(join(root, decodeURIComponent(path)));
+  /** @type {string} */
+  let file;
+  try {
+    file = normalize(join(root, decodeURIComponent(path)));
+  } catch {
+    res.writeHead(400).end('Bad request'); // malformed percent-encoding (`/%zz`)
+    return;
+  }
   const allowed = [join(root, 'demo') + sep, join(root, 'dist') + sep].some((dir) => file.startsWith(dir));
   if (!allowed || req.method !== 'GET') {
     res.writeHead(404).end('Not found');

@@ -69,7 +69,16 @@ if (!['auto', 'espeak', 'synthetic'].includes(voice)) {
   process.exit(2);
 }
 const apiKey = String(values['api-key'] ?? process.env.REALTIME_VOICE_API_KEY ?? `sk-local-${randomBytes(12).toString('hex')}`);
-const scenario = values.scenario ? JSON.parse(await readFile(String(values.scenario), 'utf8')) : undefined;
+/** @type {import('./simulator/index.js').Scenario | undefined} */
+let scenario;
+if (values.scenario) {
+  try {
+    scenario = JSON.parse(await readFile(String(values.scenario), 'utf8'));
+  } catch (error) {
+    console.error(`--scenario: cannot read ${values.scenario}: ${error instanceof Error ? error.message : error}`);
+    process.exit(2);
+  }
+}
 const time = () => new Date().toISOString().slice(11, 19);
 
 /** @type {Awaited<ReturnType<typeof createRealtimeServer>>} */
@@ -102,7 +111,7 @@ console.log(`realtime-voice local Realtime server (OpenAI GA protocol)
   WebSocket   ${server.url}
   REST        ${server.httpUrl}   (POST /realtime/client_secrets)
   API key     ${apiKey}
-              for backends: createTokenHandler({ apiKey, baseUrl: '${server.httpUrl}' })
+              for backends: createTokenHandler({ apiKey, baseUrl: '${server.httpUrl}', url: '${server.url}' })
   Dev secret  ${secret.value}
               expires ${new Date(secret.expires_at * 1000).toLocaleTimeString()}; for <realtime-voice url="${server.url}">
   Voice       ${engine}

@@ -5,4 +5,6 @@ import { tokenHandler } from './token-handler.js';
 
 export const app = express();
 app.post('/realtime/session', tokenHandler.toNodeListener());
+// The CORS preflight of cross-origin pages (allowedOrigins): the widget POSTs JSON, so browsers ask first.
+app.options('/realtime/session', tokenHandler.toNodeListener());
 // app.listen(3000);

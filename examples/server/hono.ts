@@ -8,7 +8,8 @@ type Env = { Bindings: { OPENAI_API_KEY: string; OPENAI_BASE_URL?: string } };
 let handler: TokenHandler | undefined;
 
 export const app = new Hono<Env>();
-app.post('/realtime/session', (c) => {
+// POST, and OPTIONS for the CORS preflight of cross-origin pages (allowedOrigins).
+app.on(['POST', 'OPTIONS'], '/realtime/session', (c) => {
   handler ??= createTokenHandler({
     apiKey: c.env.OPENAI_API_KEY,
     session: { instructions: 'You are the support agent of Example Shop. Keep answers short.' },
