@@ -31,12 +31,13 @@ let local;
 /** @type {ReturnType<typeof createTokenHandler>} */
 let tokens;
 if (realKey) {
-  tokens = createTokenHandler({ apiKey: realKey, session, allowedOrigins: [`http://${host}:${port}`, `http://localhost:${port}`] });
+  // `model` goes to the widget too: it connects with `?model=`, which must match the secret's.
+  tokens = createTokenHandler({ apiKey: realKey, session, model: session.model, allowedOrigins: [`http://${host}:${port}`, `http://localhost:${port}`] });
 } else {
   // A per-run key for the local server: it never leaves this process.
   const localKey = `sk-local-${randomBytes(12).toString('hex')}`;
   local = await createRealtimeServer({ host, port: Number(process.env.REALTIME_PORT ?? 0), apiKey: localKey });
-  tokens = createTokenHandler({ apiKey: localKey, session, baseUrl: local.httpUrl, url: local.url, rateLimit: false });
+  tokens = createTokenHandler({ apiKey: localKey, session, model: session.model, baseUrl: local.httpUrl, url: local.url, rateLimit: false });
 }
 const tokenListener = tokens.toNodeListener();
 

@@ -22,12 +22,13 @@ function freePort() {
 
 /**
  * Starts `node demo/server.js` (against the local Realtime server) and resolves once it listens.
+ * @param {Record<string, string>} [extraEnv]
  * @returns {Promise<{base: string, port: number, child: import('node:child_process').ChildProcess, output: () => string}>}
  */
-async function startDemo() {
+async function startDemo(extraEnv = {}) {
   const port = await freePort();
   const { OPENAI_API_KEY: _unused, ...env } = process.env;
-  const child = spawn(process.execPath, ['demo/server.js'], { cwd: root, env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['demo/server.js'], { cwd: root, env: { ...env, ...extraEnv, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));
@@ -84,6 +85,16 @@ test('demo server: a malformed percent-encoding or request-target gets a 4xx and
   const page = await fetch(`${demo.base}/demo/demo.css`);
   assert.equal(page.status, 200);
   assert.match(page.headers.get('content-type') ?? '', /^text\/css/);
+});
+
+test('demo server: the token answer names the model the secret is for, so the widget connects with the same ?model=', async (t) => {
+  const demo = await startDemo({ OPENAI_REALTIME_MODEL: 'gpt-realtime-mini' });
+  t.after(() => stop(demo.child));
+  const res = await fetch(`${demo.base}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  assert.equal(res.status, 200);
+  const token = await res.json();
+  assert.equal(token.session?.model, 'gpt-realtime-mini', 'the secret is for the configured model');
+  assert.equal(token.model, 'gpt-realtime-mini', 'and the widget is told so (it would connect with ?model=gpt-realtime)');
 });
 
 test('demo server: static serving stays inside demo/ and dist/', async (t) => {
