@@ -10,7 +10,7 @@ import { audioProcessorsSource } from './worklet-sources.generated.js';
 /** Loads the capture and player processors into `context`. Rejects with `worklet_load_failed`. */
 export function loadWorklet(context: BaseAudioContext, workletUrl?: string): Promise<void> {
   const url = workletUrl
-    ? new URL(workletUrl.replace(/\/*$/, '/audio-processors.js'), location.href).href
+    ? new URL(workletUrl.replace(/\/*$/, '/audio-processors.js'), document.baseURI).href
     : URL.createObjectURL(new Blob([audioProcessorsSource], { type: 'text/javascript' }));
   return context.audioWorklet
     .addModule(url)
