@@ -9,7 +9,8 @@ import { css } from './element-base.js';
 // bundle build squeezes the whitespace out (scripts/minify-templates.mjs), and every other byte
 // ships. Classes: `w` wrapper (`f` floating, plus the position), `l` launcher, `p` panel, `h`
 // header, `lv` level, `st` status, `x` close, `e` error, `c` controls, `a` accent button, `sr`
-// screen-reader only; `user` a message of the user.
+// screen-reader only; `user` a message of the user. Under forced colours (Windows high contrast)
+// backgrounds become the system's, so the pressed state and the level dot take system colours.
 export const styles = css`
 :host { --_bg0: #fff; --_fg0: #1f2328; --_m0: #eef1f4; --_bd0: #6e7781; --_er0: #b42318 }
 @media (prefers-color-scheme: dark) { :host { --_bg0: #1c1e21; --_fg0: #eceef1; --_m0: #2c3036; --_bd0: #8b949e; --_er0: #ff8f85 } }
@@ -45,5 +46,6 @@ li { max-width: 85%; padding: 6px 10px; border-radius: var(--_r); background: va
 .user { align-self: flex-end }
 .e { color: var(--_er) }
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap }
+@media (forced-colors: active) { [aria-pressed='true'], .lv { forced-color-adjust: none; background: Highlight; color: HighlightText } }
 @media (prefers-reduced-motion: reduce) { .l::after { display: none } .lv { transform: none; opacity: calc(0.4 + var(--_lvl, 0) * 0.6) } }
 `;

@@ -47,6 +47,14 @@ export function realtimeServerPlugin(options = {}) {
       return undefined;
     },
     async executeCommand(args) {
+      if (args.command === 'rv-forced-colors') {
+        // Windows high-contrast mode, emulated over CDP: the runner's emulate-media command and
+        // puppeteer's emulateMediaFeatures know no `forced-colors`.
+        const page = /** @type {any} */ (args.session.browser).getPage(args.session.id);
+        const cdp = await page.createCDPSession();
+        await cdp.send('Emulation.setEmulatedMedia', { features: [{ name: 'forced-colors', value: args.payload ? 'active' : 'none' }] });
+        return true;
+      }
       if (args.command !== 'rv-validate') return kit.executeCommand?.(args);
       const control = (/** @type {string} */ op, /** @type {Record<string, unknown>} */ more = {}) =>
         kit.executeCommand?.({ ...args, command: COMMAND, payload: { op, ...more } });

@@ -4,7 +4,7 @@
 // element is driven through its session seam with a minimal fake session, as in element-ui; the
 // `tools` tests use the real session.
 import { fixture, html, expect, nextFrame } from '@open-wc/testing';
-import { sendKeys } from '@web/test-runner-commands';
+import { executeServerCommand, sendKeys } from '@web/test-runner-commands';
 import '../../src/index.js';
 import {
   RealtimeVoiceError,
@@ -115,6 +115,26 @@ describe('element edges', () => {
       await sendKeys({ press: 'Escape' });
       await el.updateComplete;
       expect(el.open).to.equal(false);
+    });
+  });
+
+  describe('forced colours (Windows high contrast)', () => {
+    afterEach(() => executeServerCommand('rv-forced-colors', false));
+
+    it('tells a pressed Mute button from a released one when the system forces its colours', async () => {
+      await executeServerCommand('rv-forced-colors', true);
+      expect(matchMedia('(forced-colors: active)').matches, 'emulated').to.equal(true);
+      const { el } = await inCall();
+      const mute = part(el, 'mute-button')!;
+      const look = () => {
+        const c = getComputedStyle(mute);
+        return [c.backgroundColor, c.color, c.borderColor, c.borderWidth, c.outlineStyle, c.outlineWidth].join(' ');
+      };
+      const released = look();
+      mute.click();
+      await el.updateComplete;
+      expect(mute.getAttribute('aria-pressed')).to.equal('true');
+      expect(look(), 'the pressed state must show in the forced palette').to.not.equal(released);
     });
   });
 
