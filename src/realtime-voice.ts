@@ -500,7 +500,9 @@ export class RealtimeVoiceElement extends ReactiveElement {
     connected: this.#fire(RealtimeVoiceConnectedEvent),
     disconnected: this.#fire(RealtimeVoiceDisconnectedEvent),
     transcript: (update) => {
-      if (update.final && update.role === 'assistant') this.#said = update.text;
+      // The same reply twice ("Sorry, I didn't catch that.") must change the live region to be
+      // announced again: a zero-width space tells them apart, and screen readers do not say it.
+      if (update.final && update.role === 'assistant') this.#said = update.text + (update.text === this.#said ? '\u200b' : '');
       this.requestUpdate();
       this.#fire(RealtimeVoiceTranscriptEvent)(update);
     },

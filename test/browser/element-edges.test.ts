@@ -118,6 +118,29 @@ describe('element edges', () => {
     });
   });
 
+  describe('screen-reader announcements', () => {
+    it('announces the same reply again when the agent repeats itself', async () => {
+      const { el, s } = await inCall();
+      const live = el.shadowRoot!.querySelector('[aria-live]')!;
+      const say = async (id: string) => {
+        s.cb.transcript({ role: 'assistant', itemId: id, text: 'Sorry, I did not catch that.', delta: 'Sorry, I did not catch that.', final: true });
+        await el.updateComplete;
+      };
+      await say('a1');
+      expect(live.textContent!.trim()).to.equal('Sorry, I did not catch that.');
+      let mutations = 0;
+      const observer = new MutationObserver((records) => (mutations += records.length));
+      observer.observe(live, { subtree: true, childList: true, characterData: true });
+      await say('a2');
+      await say('a3');
+      observer.takeRecords().forEach(() => mutations++);
+      observer.disconnect();
+      // Assistive technology announces a polite region when its content changes, not otherwise.
+      expect(mutations, 'the region changed for each repeat').to.be.at.least(2);
+      expect(live.textContent!.replace(/\u200b/g, '')).to.equal('Sorry, I did not catch that.');
+    });
+  });
+
   describe('forced colours (Windows high contrast)', () => {
     afterEach(() => executeServerCommand('rv-forced-colors', false));
 
