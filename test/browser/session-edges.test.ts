@@ -1,126 +1,21 @@
 // The session under event orders and timings the other suites do not cover: push-to-talk held
 // across a (re)connection, the response.create queue, barge-in over two sounding items, parallel
 // tools, replies held while the visitor talks, clearing tools or instructions mid-call, a lost
-// microphone (each test failed before its fix in src/session/session.ts). Scripted transport and a fake audio
-// port, except where the local Realtime server's VAD is the judge.
+// microphone (each test failed before its fix in src/session/session.ts). The harness of
+// session-realtime (scripted transport, fake audio port, every frame checked against the GA
+// schema), except where the local Realtime server's VAD is the judge.
 import { expect, waitUntil } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
-import { encodeBase64 } from '../../src/protocol/base64.js';
-import { basicReplies, ScriptedTransport, type ScriptedTransportOptions } from '../../src/protocol/scripted-transport.js';
+import type { ScriptedTransport } from '../../src/protocol/scripted-transport.js';
 import { WebSocketTransport } from '../../src/protocol/websocket-transport.js';
-import { fakeAudioEngine, type FakeAudioPort } from '../../src/session/fake-audio-port.js';
-import { RealtimeSession, type SessionDeps } from '../../src/session/session.js';
-import type { ServerEvent } from '../../src/protocol/events.js';
-import type { RealtimeVoiceError, SessionCallbacks, SessionConfig, SessionStatus, TokenResponse } from '../../src/session/types.js';
+import type { SessionConfig, TokenResponse } from '../../src/session/types.js';
+import { S, settle, setup, started, tick, useSessionHarness } from './session-harness.js';
 
-const SECRET = 'ek_review_SECRETsecret0123456789';
-
-const BASE: SessionConfig = {
-  getToken: async () => ({ value: SECRET, expires_at: Math.floor(Date.now() / 1000) + 600 }),
-  url: 'wss://realtime.invalid/v1/realtime',
-  model: 'gpt-realtime',
-  voice: 'marin',
-  turnDetection: 'server_vad',
-  transcriptionModel: 'gpt-4o-mini-transcribe',
-  pushToTalk: false,
-  muted: false,
-  reconnectAttempts: 3,
-  debug: false,
-  tools: [],
-};
-
-interface Harness {
-  session: RealtimeSession;
-  transports: ScriptedTransport[];
-  ports: FakeAudioPort[];
-  statuses: SessionStatus[];
-  errors: RealtimeVoiceError[];
-  interrupted: { itemId: string; audioEndMs: number }[];
-  connected: number;
-  readonly t: ScriptedTransport;
-  readonly port: FakeAudioPort;
-}
-
-const sessions: RealtimeSession[] = [];
-
-function setup(config: Partial<SessionConfig> = {}, transport: ScriptedTransportOptions = {}, deps: Partial<SessionDeps> = {}): Harness {
-  const audio = fakeAudioEngine();
-  const transports: ScriptedTransport[] = [];
-  const h: Harness = {
-    session: undefined as unknown as RealtimeSession,
-    transports,
-    ports: audio.ports,
-    statuses: [],
-    errors: [],
-    interrupted: [],
-    connected: 0,
-    get t() {
-      return transports[transports.length - 1]!;
-    },
-    get port() {
-      return audio.ports[audio.ports.length - 1]!;
-    },
-  };
-  const callbacks: SessionCallbacks = {
-    status: (s) => h.statuses.push(s),
-    connected: () => h.connected++,
-    disconnected: () => undefined,
-    transcript: () => undefined,
-    toolCall: () => undefined,
-    interrupted: (info) => h.interrupted.push(info),
-    error: (e) => h.errors.push(e),
-    serverEvent: () => undefined,
-    level: () => undefined,
-    audioBlocked: () => undefined,
-  };
-  h.session = new RealtimeSession({ ...BASE, ...config }, callbacks, {
-    transport: () => {
-      const t = new ScriptedTransport({ replies: { ...basicReplies }, ...transport });
-      transports.push(t);
-      return t;
-    },
-    audio: audio.factory,
-    backoff: { baseMs: 2, maxMs: 4 },
-    random: () => 0.5,
-    ...deps,
-  });
-  sessions.push(h.session);
-  return h;
-}
-
-async function started(config: Partial<SessionConfig> = {}, transport: ScriptedTransportOptions = {}, deps: Partial<SessionDeps> = {}): Promise<Harness> {
-  const h = setup(config, transport, deps);
-  await h.session.start();
-  expect(h.session.status, 'connected').to.equal('listening');
-  return h;
-}
-
-const tick = (ms = 0) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const settle = async () => {
-  for (let i = 0; i < 4; i++) await tick();
-};
-const pcm = (ms: number) => encodeBase64(new Uint8Array(ms * 48));
-
-const S = {
-  created: (t: ScriptedTransport, id: string) =>
-    t.emit({ type: 'response.created', response: { id, object: 'realtime.response', status: 'in_progress', output: [] } }),
-  done: (t: ScriptedTransport, id: string, status = 'completed') =>
-    t.emit({ type: 'response.done', response: { id, object: 'realtime.response', status, status_details: null, output: [] } }),
-  audio: (t: ScriptedTransport, resp: string, item: string, ms: number) =>
-    t.emit({ type: 'response.output_audio.delta', response_id: resp, item_id: item, output_index: 0, content_index: 0, delta: pcm(ms) }),
-  audioDone: (t: ScriptedTransport, resp: string, item: string) =>
-    t.emit({ type: 'response.output_audio.done', response_id: resp, item_id: item, output_index: 0, content_index: 0 }),
-  refused: (t: ScriptedTransport, eventId: string | undefined, code: string) =>
-    t.emit({ type: 'error', error: { type: 'invalid_request_error', code, message: code, param: null, event_id: eventId } }),
-};
-
-afterEach(async () => {
-  for (const s of sessions.splice(0)) await s.stop();
-});
+useSessionHarness();
 
 describe('session edges: push-to-talk across (re)connection', () => {
   it('a talk button held while connecting: the speech after session.created is sent, and the release commits it', async () => {
-    const h = setup({ pushToTalk: true }, { connectDelayMs: 30 });
+    const h = setup({ pushToTalk: true }, { transport: { connectDelayMs: 30 } });
     const starting = h.session.start();
     expect(h.session.status).to.equal('connecting');
     // The visitor presses (and keeps holding) the talk button while the widget connects.
@@ -140,7 +35,7 @@ describe('session edges: push-to-talk across (re)connection', () => {
     h.session.pushToTalk(true);
     h.port.emitFrame(960);
     h.t.simulateClose(1006, '');
-    await waitUntil(() => h.connected === 2, 'reconnected');
+    await waitUntil(() => h.log.connected.length === 2, 'reconnected');
     for (let i = 0; i < 10; i++) h.port.emitFrame(960);
     h.session.pushToTalk(false);
     expect(h.t.appendedBytes, 'the held speech reached the new server').to.equal(9600);
@@ -164,12 +59,12 @@ describe('session edges: the response.create queue', () => {
     // Meanwhile the visitor typed again; that turn's create waits behind the pending one.
     h.session.sendText('second');
     // Server VAD's own response got there first, and ours is refused.
-    S.created(h.t, 'resp_vad');
+    S.responseCreated(h.t, 'resp_vad');
     S.refused(h.t, create.event_id, 'conversation_already_has_active_response');
-    S.done(h.t, 'resp_vad');
+    S.responseDone(h.t, 'resp_vad');
     expect(h.t.sentOfType('response.create')).to.have.length(2);
-    S.created(h.t, 'resp_2');
-    S.done(h.t, 'resp_2', 'completed');
+    S.responseCreated(h.t, 'resp_2');
+    S.responseDone(h.t, 'resp_2', 'completed');
     expect(h.t.sentOfType('response.create'), 'both typed turns are answered by one response').to.have.length(2);
   });
 
@@ -183,7 +78,7 @@ describe('session edges: the response.create queue', () => {
     // Later, the visitor speaks and server VAD answers.
     h.t.emit({ type: 'input_audio_buffer.speech_started', audio_start_ms: 100, item_id: 'item_u' });
     h.t.emit({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: 900, item_id: 'item_u' });
-    S.created(h.t, 'resp_vad');
+    S.responseCreated(h.t, 'resp_vad');
     expect(h.t.sentOfType('response.cancel'), 'the new answer is not cancelled').to.deep.equal([]);
     S.audio(h.t, 'resp_vad', 'item_a', 100);
     expect(h.port.played, 'and it is heard').to.have.length(1);
@@ -194,20 +89,20 @@ describe('session edges: barge-in', () => {
   it("barge-in while the previous item still sounds and the next one has started arriving truncates the item being heard", async () => {
     const h = await started();
     // A preamble ("Let me look that up"), 1 s, arrives at once (faster than real time)...
-    S.created(h.t, 'resp_1');
+    S.responseCreated(h.t, 'resp_1');
     S.audio(h.t, 'resp_1', 'item_pre', 1000);
     S.audioDone(h.t, 'resp_1', 'item_pre');
-    S.done(h.t, 'resp_1');
+    S.responseDone(h.t, 'resp_1');
     // ...then the tool's answer starts streaming while the preamble is still playing.
-    S.created(h.t, 'resp_2');
+    S.responseCreated(h.t, 'resp_2');
     S.audio(h.t, 'resp_2', 'item_ans', 500);
     h.port.setHeard('item_pre', 400);
     h.t.emit({ type: 'input_audio_buffer.speech_started', audio_start_ms: 5000, item_id: 'item_u' });
-    await waitUntil(() => h.interrupted.length > 0, 'interrupted');
+    await waitUntil(() => h.log.interrupted.length > 0, 'interrupted');
     await settle();
     const truncates = h.t.sentOfType('conversation.item.truncate').map((e) => [e.item_id, e.audio_end_ms]);
     expect(truncates, 'the preamble is cut where the visitor stopped hearing it').to.deep.include(['item_pre', 400]);
-    expect(h.interrupted[0], 'rv-interrupted names what was heard').to.deep.equal({ itemId: 'item_pre', audioEndMs: 400 });
+    expect(h.log.interrupted[0], 'rv-interrupted names what was heard').to.deep.equal({ itemId: 'item_pre', audioEndMs: 400 });
   });
 
   it('the visitor starts talking before our create is answered: the reply that comes of it is cancelled (server VAD cancels only what was active)', async () => {
@@ -217,7 +112,7 @@ describe('session edges: barge-in', () => {
     // Speech starts while our create is unanswered; the response the server then creates did
     // not exist when its VAD interrupted, so nothing but us cancels it.
     h.t.emit({ type: 'input_audio_buffer.speech_started', audio_start_ms: 100, item_id: 'item_u' });
-    S.created(h.t, 'resp_late');
+    S.responseCreated(h.t, 'resp_late');
     expect(h.t.sentOfType('response.cancel').map((e) => e.response_id)).to.deep.equal(['resp_late']);
     S.audio(h.t, 'resp_late', 'item_late', 200);
     expect(h.port.played, 'nothing of it plays over the visitor').to.deep.equal([]);
@@ -235,12 +130,12 @@ describe('session edges: tools', () => {
     });
     const call = (callId: string, name: string, index: number) =>
       h.t.emit({ type: 'response.function_call_arguments.done', response_id: 'resp_f', item_id: `item_${callId}`, output_index: index, call_id: callId, name, arguments: '{}' });
-    S.created(h.t, 'resp_f');
+    S.responseCreated(h.t, 'resp_f');
     call('c1', 'local_time', 0);
     // The server's frames are separate tasks: the synchronous handler has answered before the next one.
     await tick();
     call('c2', 'lookup_order', 1);
-    S.done(h.t, 'resp_f');
+    S.responseDone(h.t, 'resp_f');
     expect(h.t.sentOfType('response.create'), 'the model must not continue without the second output').to.have.length(0);
     answerLookup({ status: 'shipped' });
     await settle();
@@ -252,9 +147,9 @@ describe('session edges: tools', () => {
 describe("session edges: replies wait for the end of the visitor's turn", () => {
   const slowTool = (answers: ((value: unknown) => void)[]) => ({ name: 'lookup_order', handler: () => new Promise((resolve) => answers.push(resolve)) });
   const callTool = (t: ScriptedTransport) => {
-    S.created(t, 'resp_f');
+    S.responseCreated(t, 'resp_f');
     t.emit({ type: 'response.function_call_arguments.done', response_id: 'resp_f', item_id: 'item_c', output_index: 0, call_id: 'c1', name: 'lookup_order', arguments: '{}' });
-    S.done(t, 'resp_f');
+    S.responseDone(t, 'resp_f');
   };
 
   it("server VAD: a tool's answer mid-utterance sends its output, and server VAD's reply answers both (no create over the visitor, none after)", async () => {
@@ -267,8 +162,8 @@ describe("session edges: replies wait for the end of the visitor's turn", () => 
     expect(h.t.sentOfType('conversation.item.create').map((e) => e.item.type)).to.deep.equal(['function_call_output']);
     expect(h.t.sentOfType('response.create'), 'no reply starts over the visitor').to.have.length(0);
     h.t.emit({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: 900, item_id: 'item_u' });
-    S.created(h.t, 'resp_vad');
-    S.done(h.t, 'resp_vad');
+    S.responseCreated(h.t, 'resp_vad');
+    S.responseDone(h.t, 'resp_vad');
     await settle();
     expect(h.t.sentOfType('response.create'), "server VAD's reply covered the tool output").to.have.length(0);
   });
@@ -340,7 +235,7 @@ describe('session edges: the microphone lost mid-utterance', () => {
     const h = await started({ textInput: true });
     h.t.emit({ type: 'input_audio_buffer.speech_started', audio_start_ms: 100, item_id: 'item_u' });
     h.port.handlers.error(Object.assign(new Error('The microphone stopped.'), { name: 'AudioError', code: 'mic_unavailable' }));
-    expect(h.errors.map((e) => [e.code, e.fatal])).to.deep.equal([['mic_unavailable', false]]);
+    expect(h.log.errors.map((e) => [e.code, e.fatal])).to.deep.equal([['mic_unavailable', false]]);
     h.session.sendText('Where is my order?');
     expect(h.session.status, 'a typed turn is thinking').to.equal('thinking');
   });
@@ -366,26 +261,10 @@ describe('session edges: against the local Realtime server', function () {
   });
 
   function live(config: Partial<SessionConfig>, now: () => number = Date.now) {
-    const audio = fakeAudioEngine();
-    const events: ServerEvent[] = [];
-    const session = new RealtimeSession(
-      { ...BASE, getToken: () => executeServerCommand<TokenResponse, object>('rv-sim', { op: 'mint' }), url: server.url!, ...config },
-      {
-        status: () => undefined,
-        connected: () => undefined,
-        disconnected: () => undefined,
-        transcript: () => undefined,
-        toolCall: () => undefined,
-        interrupted: () => undefined,
-        error: () => undefined,
-        serverEvent: (e) => events.push(e),
-        level: () => undefined,
-        audioBlocked: () => undefined,
-      },
-      { audio: audio.factory, transport: () => new WebSocketTransport(), now },
-    );
-    sessions.push(session);
-    return { session, events, types: () => events.map((e) => e.type), ports: audio.ports };
+    const getToken = () => executeServerCommand<TokenResponse, object>('rv-sim', { op: 'mint' });
+    const h = setup({ getToken, url: server.url!, ...config }, { deps: { transport: () => new WebSocketTransport(), now } });
+    const events = h.log.serverEvents;
+    return { session: h.session, events, types: () => events.map((e) => e.type), ports: h.ports };
   }
 
   it('removing every tool mid-call removes them from the server session', async () => {
