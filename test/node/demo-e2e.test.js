@@ -11,69 +11,13 @@
 /* global window, document -- page functions run in the browser */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { executablePath, launchChromium } from '../chromium.mjs';
+import { startDemo, stopChild } from './helpers.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const bundle = fileURLToPath(new URL('../../dist/realtime-voice.js', import.meta.url));
 const micWav = fileURLToPath(new URL('../fixtures/speech-order.wav', import.meta.url));
-
-/** @returns {Promise<number>} a port free right now on 127.0.0.1 */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = /** @type {import('node:net').AddressInfo} */ (probe.address());
-      probe.close(() => resolve(address.port));
-    });
-  });
-}
-
-/**
- * Starts `node demo/server.js` on a free port and resolves once it listens.
- * @returns {Promise<{url: string, child: import('node:child_process').ChildProcess, output: () => string}>}
- */
-async function startDemo() {
-  const port = await freePort();
-  // The demo talks to the local Realtime server unless OPENAI_API_KEY is set: make sure it is not.
-  const { OPENAI_API_KEY: _unused, ...env } = process.env;
-  const child = spawn(process.execPath, ['demo/server.js'], { cwd: root, env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (d) => (output += d));
-  child.stderr?.on('data', (d) => (output += d));
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo server did not start:\n${output}`)), 20000);
-    child.stdout?.on('data', () => {
-      const m = /realtime-voice demo: (http:\/\/\S+)/.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`demo server exited (${code}):\n${output}`));
-    });
-  });
-  return { url: /** @type {string} */ (url), child, output: () => output };
-}
-
-/**
- * @param {import('node:child_process').ChildProcess} child
- * @returns {Promise<void>}
- */
-async function stopDemo(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
 
 // Installed before the page's scripts: taps the element's player node (its AudioWorklet) with a
 // second worklet that counts non-silent samples, exposed as `window.__rvRendered` (ms).
@@ -107,7 +51,7 @@ test('demo page: speak to the widget, hear the agent, type an order question, ge
   if (!executablePath) return t.skip('Chromium not found (apt-get install -y chromium, or set CHROME_PATH)');
 
   const demo = await startDemo();
-  t.after(() => stopDemo(demo.child));
+  t.after(() => stopChild(demo.child));
   const browser = await launchChromium({ micWav });
   t.after(() => browser.close());
   const page = await browser.newPage();

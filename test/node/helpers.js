@@ -1,5 +1,8 @@
 // Shared plumbing for the Node tests: a fast local server, a WebSocket client that validates
-// every event it receives against the GA schema, and generated audio.
+// every event it receives against the GA schema, generated audio, and the demo server as a process.
+import { spawn } from 'node:child_process';
+import { createServer as createNetServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { createRealtimeServer } from '../../server/simulator/index.js';
 import { serverEventError } from './schema.js';
@@ -228,3 +231,65 @@ export function join(...parts) {
  * @returns {Promise<void>}
  */
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+/** @returns {Promise<number>} a port free right now on 127.0.0.1 */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = /** @type {import('node:net').AddressInfo} */ (probe.address());
+      probe.close(() => resolve(address.port));
+    });
+  });
+}
+
+/**
+ * Starts `node demo/server.js` (`npm start` without the build) on a free port, against the local
+ * Realtime server (OPENAI_API_KEY is removed from its environment), and resolves once it listens.
+ * @param {Record<string, string>} [extraEnv]
+ * @returns {Promise<{url: string, port: number, child: import('node:child_process').ChildProcess, output: () => string}>}
+ */
+export async function startDemo(extraEnv = {}) {
+  const port = await freePort();
+  const { OPENAI_API_KEY: _unused, ...env } = process.env;
+  const child = spawn(process.execPath, ['demo/server.js'], {
+    cwd: repoRoot,
+    env: { ...env, ...extraEnv, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`demo server did not start:\n${output}`)), 20000);
+    child.stdout?.on('data', () => {
+      const m = /realtime-voice demo: (http:\/\/\S+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`demo server exited (${code}):\n${output}`));
+    });
+  });
+  return { url: /** @type {string} */ (url), port, child, output: () => output };
+}
+
+/**
+ * Stops a child process (SIGTERM, then SIGKILL after 5 s) and resolves once it exited.
+ * @param {import('node:child_process').ChildProcess} child
+ * @returns {Promise<void>}
+ */
+export async function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -3,60 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { startDemo, stopChild } from './helpers.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-
-/** @returns {Promise<number>} a port free right now on 127.0.0.1 */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = /** @type {import('node:net').AddressInfo} */ (probe.address());
-      probe.close(() => resolve(address.port));
-    });
-  });
-}
-
-/**
- * Starts `node demo/server.js` (against the local Realtime server) and resolves once it listens.
- * @param {Record<string, string>} [extraEnv]
- * @returns {Promise<{base: string, port: number, child: import('node:child_process').ChildProcess, output: () => string}>}
- */
-async function startDemo(extraEnv = {}) {
-  const port = await freePort();
-  const { OPENAI_API_KEY: _unused, ...env } = process.env;
-  const child = spawn(process.execPath, ['demo/server.js'], { cwd: root, env: { ...env, ...extraEnv, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (d) => (output += d));
-  child.stderr?.on('data', (d) => (output += d));
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo server did not start:\n${output}`)), 20000);
-    child.stdout?.on('data', () => {
-      if (/realtime-voice demo: http/.test(output)) {
-        clearTimeout(timer);
-        resolve(undefined);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`demo server exited (${code}):\n${output}`));
-    });
-  });
-  return { base: `http://127.0.0.1:${port}`, port, child, output: () => output };
-}
-
-/** @param {import('node:child_process').ChildProcess} child */
-async function stop(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
 
 /**
  * Sends one raw HTTP/1.1 request and resolves with the status line (or '' when the socket closes first).
@@ -76,21 +27,21 @@ function rawGet(port, target) {
 
 test('demo server: a malformed percent-encoding or request-target gets a 4xx and the process keeps serving', async (t) => {
   const demo = await startDemo();
-  t.after(() => stop(demo.child));
+  t.after(() => stopChild(demo.child));
   for (const target of ['/%zz', '/demo/%E0%A4%A', 'http://[', '/demo/index.html%00.png']) {
     const status = await rawGet(demo.port, target);
     assert.match(status, /^HTTP\/1\.1 4\d\d /, `${target} answered "${status}"\n${demo.output()}`);
   }
   assert.equal(demo.child.exitCode, null, `the demo server exited:\n${demo.output()}`);
-  const page = await fetch(`${demo.base}/demo/demo.css`);
+  const page = await fetch(`http://127.0.0.1:${demo.port}/demo/demo.css`);
   assert.equal(page.status, 200);
   assert.match(page.headers.get('content-type') ?? '', /^text\/css/);
 });
 
 test('demo server: the token answer names the model the secret is for, so the widget connects with the same ?model=', async (t) => {
   const demo = await startDemo({ OPENAI_REALTIME_MODEL: 'gpt-realtime-mini' });
-  t.after(() => stop(demo.child));
-  const res = await fetch(`${demo.base}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  t.after(() => stopChild(demo.child));
+  const res = await fetch(`http://127.0.0.1:${demo.port}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   assert.equal(res.status, 200);
   const token = await res.json();
   assert.equal(token.session?.model, 'gpt-realtime-mini', 'the secret is for the configured model');
@@ -99,7 +50,7 @@ test('demo server: the token answer names the model the secret is for, so the wi
 
 test('demo server: static serving stays inside demo/ and dist/', async (t) => {
   const demo = await startDemo();
-  t.after(() => stop(demo.child));
+  t.after(() => stopChild(demo.child));
   for (const target of ['/package.json', '/demo/..%2fpackage.json', '/dist/..%2f..%2fetc%2fpasswd', '/demo%2f..%2fserver%2findex.js', '/%2e%2e/package.json']) {
     const status = await rawGet(demo.port, target);
     assert.match(status, /^HTTP\/1\.1 404 /, `${target} answered "${status}"`);
