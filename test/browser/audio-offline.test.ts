@@ -114,8 +114,8 @@ describe('player worklet (offline)', () => {
     for (let i = ref.length; i < out.length; i++) expect(out[i]).to.equal(0);
   });
 
-  it('at 44.1 and 48 kHz plays a 1 kHz tone at the same level and length', async () => {
-    for (const rate of [44100, 48000]) {
+  it('at 16, 22.05, 44.1, 48 and 96 kHz plays a 1 kHz tone at the same level and length', async () => {
+    for (const rate of [16000, 22050, 44100, 48000, 96000]) {
       const tone = pcmOf((i) => 0.5 * Math.sin((2 * Math.PI * 1000 * i) / 24000), 12000);
       const out = await playOffline(rate, 0.75, [{ push: 'a', pcm: tone }, { end: 'a' }]);
       let sum = 0;
