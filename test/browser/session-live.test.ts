@@ -7,6 +7,7 @@ import { expect, waitUntil } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { RealtimeSession } from '../../src/session/session.js';
 import type { ConversationItem, RealtimeVoiceError, SessionCallbacks, SessionConfig, SessionStatus, TokenResponse } from '../../src/session/types.js';
+import { BASE } from './session-harness.js';
 
 interface LocalServer {
   url: string | null;
@@ -52,20 +53,12 @@ function live(config: Partial<SessionConfig> = {}): Live {
   };
   out.session = new RealtimeSession(
     {
+      ...BASE,
       getToken: () => {
         out.tokens++;
         return sim<TokenResponse>('mint');
       },
       url: server.url!,
-      model: 'gpt-realtime',
-      voice: 'marin',
-      turnDetection: 'server_vad',
-      transcriptionModel: 'gpt-4o-mini-transcribe',
-      pushToTalk: false,
-      muted: false,
-      reconnectAttempts: 3,
-      debug: false,
-      tools: [],
       ...config,
     },
     callbacks,

@@ -9,20 +9,9 @@ import { RealtimeSession } from '../../src/session/session.js';
 import type { RealtimeVoiceError, SessionCallbacks, SessionConfig, SessionStatus } from '../../src/session/types.js';
 import { createWebAudioPort } from '../../src/session/web-audio-port.js';
 import { probeAudio, type AudioProbe } from './audio-probe.js';
+import { BASE } from './session-harness.js';
 
-const CONFIG: SessionConfig = {
-  getToken: async () => 'ek_web_audio_test',
-  url: 'wss://realtime.invalid/v1/realtime',
-  model: 'gpt-realtime',
-  voice: 'marin',
-  turnDetection: 'server_vad',
-  transcriptionModel: 'gpt-4o-mini-transcribe',
-  pushToTalk: false,
-  muted: false,
-  reconnectAttempts: 0,
-  debug: false,
-  tools: [],
-};
+const CONFIG: SessionConfig = { ...BASE, getToken: async () => 'ek_web_audio_test', reconnectAttempts: 0 };
 
 /** `ms` of a 440 Hz tone, PCM16 24 kHz, as base64. */
 function tone(ms: number): string {
