@@ -15,6 +15,7 @@ import {
   RealtimeVoiceTranscriptEvent,
 } from './events.js';
 import { RealtimeSession } from './session/session.js';
+import { transcriptionLanguage } from './session/session-config.js';
 import type {
   ConversationItem,
   ErrorCode,
@@ -370,12 +371,19 @@ export class RealtimeVoiceElement extends ReactiveElement {
 
   #panel(s: RealtimeVoiceStrings, label: string, floating: boolean, audio: unknown) {
     const active = this.#active();
-    // Without a microphone a `text-input` call goes on typed and silent: the transcript shows the replies.
     const error = this.#error;
+    // Without a microphone a `text-input` call goes on typed and silent: the transcript shows the replies.
+    const showTranscript = this.transcript || (this.textInput && error?.startsWith('mic_'));
+    // What was said is in the conversation's language (`language`, its primary subtag), which may
+    // have no UI strings: screen readers must not read it with the UI's voice, nor the speaker
+    // names with its.
+    const said = transcriptionLanguage(this.language) ?? nothing;
     const message = ({ role, text }: ConversationItem) =>
-      text ? html`<li part="message message-${role}" class=${role}><span class="sr">${role === 'user' ? s.you : s.agent}: </span>${text}</li>` : nothing;
+      text
+        ? html`<li part="message message-${role}" class=${role} lang=${said}><span class="sr" lang=${this.#lang}>${role === 'user' ? s.you : s.agent}: </span>${text}</li>`
+        : nothing;
     const transcript = html`<ol part="transcript" aria-label=${s.log} tabindex="0" @scroll=${this.#onScroll}>${this.#session?.conversation.map(message)}</ol>
-      <div class="sr" aria-live="polite">${this.#said}</div>`;
+      <div class="sr" aria-live="polite" lang=${said}>${this.#said}</div>`;
     const retry = html`<button part="retry-button" class="a" @click=${this.start}>${error === 'session_expired' ? s.continue : s.retry}</button>`;
     const form = html`<form part="form" @submit=${this.#submit}>
       <input part="input" aria-label=${s.input} placeholder=${s.input} autocomplete="off" enterkeyhint="send" />
@@ -390,7 +398,7 @@ export class RealtimeVoiceElement extends ReactiveElement {
         <span part="status" class="st">${s[this.#status]}</span>
         ${floating ? html`<button part="close-button" class="x" aria-label=${s.close} @click=${this.#close}>✕</button>` : nothing}
       </div>
-      ${this.transcript || (this.textInput && error?.startsWith('mic_')) ? transcript : nothing}
+      ${showTranscript ? transcript : nothing}
       ${audio}
       ${error ? html`<div part="error" class="e" role="alert">${s[ERROR_TEXT[error] ?? 'failed']} ${active ? nothing : retry}</div>` : nothing}
       ${this.textInput ? form : nothing}

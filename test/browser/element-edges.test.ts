@@ -141,6 +141,23 @@ describe('element edges', () => {
     });
   });
 
+  describe('languages', () => {
+    it('tags the transcript with the conversation language, and the speaker names with the UI language', async () => {
+      // Spanish has no UI strings: the UI falls back to English, the conversation is Spanish.
+      const { el, s } = await inCall(html`<realtime-voice language="es" transcript text-input></realtime-voice>`);
+      s.conversation.push({ id: 'a1', role: 'assistant', text: 'Su pedido ha salido.', status: 'completed' });
+      s.cb.transcript({ role: 'assistant', itemId: 'a1', text: 'Su pedido ha salido.', delta: 'Su pedido ha salido.', final: true });
+      await el.updateComplete;
+      const langOf = (node: Node | null) => (node instanceof Element ? node : node?.parentElement)?.closest('[lang]')?.getAttribute('lang');
+      const li = part(el, 'message')!;
+      const text = [...li.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.includes('pedido'))!;
+      expect(langOf(text), 'the reply').to.equal('es');
+      expect(langOf(li.querySelector('.sr')), 'its speaker name').to.equal('en');
+      expect(langOf(el.shadowRoot!.querySelector('[aria-live]')), 'the announcement').to.equal('es');
+      expect(langOf(part(el, 'status')), 'the UI').to.equal('en');
+    });
+  });
+
   describe('forced colours (Windows high contrast)', () => {
     afterEach(() => executeServerCommand('rv-forced-colors', false));
 
