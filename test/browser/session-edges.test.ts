@@ -168,26 +168,27 @@ describe("session edges: replies wait for the end of the visitor's turn", () => 
     expect(h.t.sentOfType('response.create'), "server VAD's reply covered the tool output").to.have.length(0);
   });
 
-  it("push-to-talk: a tool's answer while the button is held is answered with the released turn, once", async () => {
+  /** Push-to-talk held while a tool call is answered: the reply waits for the release. */
+  async function answeredWhileHeld() {
     const answers: ((value: unknown) => void)[] = [];
     const h = await started({ pushToTalk: true, tools: [slowTool(answers)] });
     callTool(h.t);
     h.session.pushToTalk(true);
     answers[0]!('shipped');
     await settle();
-    expect(h.t.sentOfType('response.create')).to.have.length(0);
+    expect(h.t.sentOfType('response.create'), 'held').to.have.length(0);
+    return h;
+  }
+
+  it("push-to-talk: a tool's answer while the button is held is answered with the released turn, once", async () => {
+    const h = await answeredWhileHeld();
     for (let i = 0; i < 10; i++) h.port.emitFrame(960);
     h.session.pushToTalk(false);
     expect(h.t.sentOfType('response.create')).to.have.length(1);
   });
 
   it('push-to-talk: a push too short to commit still lets the held reply go', async () => {
-    const answers: ((value: unknown) => void)[] = [];
-    const h = await started({ pushToTalk: true, tools: [slowTool(answers)] });
-    callTool(h.t);
-    h.session.pushToTalk(true);
-    answers[0]!('shipped');
-    await settle();
+    const h = await answeredWhileHeld();
     h.session.pushToTalk(false);
     expect(h.t.sentOfType('input_audio_buffer.commit')).to.have.length(0);
     expect(h.t.sentOfType('response.create')).to.have.length(1);
