@@ -341,7 +341,7 @@ export class RealtimeVoiceElement extends ReactiveElement {
     if (this.#focused && !this.renderRoot.activeElement) (this.#find('.p') ?? this.#find('.l'))?.focus();
     // Follow new messages unless the user scrolled up to read: once per frame, in the frame's own
     // layout (measuring around every update forced two layouts per streamed word).
-    if (this.#find('ol')) {
+    if (this.#showsTranscript()) {
       this.#scroll ||= requestAnimationFrame(() => {
         this.#scroll = 0;
         const t = this.#find('ol');
@@ -352,7 +352,7 @@ export class RealtimeVoiceElement extends ReactiveElement {
     if (!session) return;
     if (changed.has('muted')) session.setMuted(this.muted);
     const keys = CONFIG_KEYS.filter((k) => changed.has(k));
-    if (keys.length) session.updateConfig(Object.fromEntries(keys.map((k) => [k, this[k]])));
+    if (keys.length) session.updateConfig(this.#fields(keys));
   }
 
   protected override render() {
@@ -372,8 +372,6 @@ export class RealtimeVoiceElement extends ReactiveElement {
   #panel(s: RealtimeVoiceStrings, label: string, floating: boolean, audio: unknown) {
     const active = this.#active();
     const error = this.#error;
-    // Without a microphone a `text-input` call goes on typed and silent: the transcript shows the replies.
-    const showTranscript = this.transcript || (this.textInput && error?.startsWith('mic_'));
     // What was said is in the conversation's language (`language`, its primary subtag), which may
     // have no UI strings: screen readers must not read it with the UI's voice, nor the speaker
     // names with its.
@@ -398,7 +396,7 @@ export class RealtimeVoiceElement extends ReactiveElement {
         <span part="status" class="st">${s[this.#status]}</span>
         ${floating ? html`<button part="close-button" class="x" aria-label=${s.close} @click=${this.#close}>✕</button>` : nothing}
       </div>
-      ${showTranscript ? transcript : nothing}
+      ${this.#showsTranscript() ? transcript : nothing}
       ${audio}
       ${error ? html`<div part="error" class="e" role="alert">${s[ERROR_TEXT[error] ?? 'failed']} ${active ? nothing : retry}</div>` : nothing}
       ${this.textInput ? form : nothing}
@@ -410,13 +408,22 @@ export class RealtimeVoiceElement extends ReactiveElement {
     </section>`;
   }
 
+  /** `transcript`, or a `text-input` call gone on typed and silent without a microphone (the replies show there only). */
+  #showsTranscript() {
+    return this.transcript || (this.textInput && !!this.#error?.startsWith('mic_'));
+  }
+
   #active() {
     return this.#status !== 'idle' && this.#status !== 'error';
   }
 
   #config(): SessionConfig {
-    // `tools` may be unset by a framework binding (`undefined`, `null`): the session iterates it.
-    return { ...Object.fromEntries(CONFIG_KEYS.map((k) => [k, this[k]])), tools: this.tools || [], muted: this.muted } as SessionConfig;
+    return { ...this.#fields(CONFIG_KEYS), muted: this.muted } as SessionConfig;
+  }
+
+  /** Session fields as the session takes them: `tools` unset by a framework binding (`undefined`, `null`) is no tools. */
+  #fields(keys: typeof CONFIG_KEYS): Partial<SessionConfig> {
+    return Object.fromEntries(keys.map((k) => [k, k === 'tools' ? this.tools || [] : this[k]]));
   }
 
   #find(selector: string) {

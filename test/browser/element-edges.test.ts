@@ -43,7 +43,10 @@ class FakeSession implements SessionHandle {
   interrupt() {}
   setMuted() {}
   pushToTalk() {}
-  updateConfig() {}
+  updated: Partial<SessionConfig>[] = [];
+  updateConfig(partial: Partial<SessionConfig>) {
+    this.updated.push(partial);
+  }
   resumeAudio() {
     this.calls.push('resumeAudio');
     this.cb.audioBlocked(false);
@@ -219,6 +222,13 @@ describe('element edges', () => {
         }
         expect(logged.map(String)).to.deep.equal([]);
         expect(seen[0]).to.equal('connecting');
+      });
+
+      it(`hands the session no tools when tools becomes ${tools} during a call`, async () => {
+        const { el, s } = await inCall();
+        (el as unknown as { tools: unknown }).tools = tools;
+        await el.updateComplete;
+        expect(s.updated.at(-1)).to.deep.equal({ tools: [] });
       });
     }
   });
