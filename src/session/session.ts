@@ -509,7 +509,7 @@ export class RealtimeSession {
   #resetConnection(): void {
     this.#ready = this.#modelHasSpoken = this.#cancelNextResponse = this.#streaming = false;
     this.#awaitingResponse = this.#userSpeaking = this.#expiryAnnounced = false;
-    this.#sentConfig = this.#pendingCreateId = this.#activeResponseId = this.#lastAudio = null;
+    this.#sentConfig = this.#pendingCreateId = this.#activeResponseId = this.#lastAudio = this.#prevAudio = null;
     this.#responseQueue = [];
     this.#truncatesPending = this.#pendingTools = this.#pttBytes = 0;
     for (const collection of [this.#sentCreates, this.#dropped, this.#handledCalls, this.#callNames]) collection.clear();
