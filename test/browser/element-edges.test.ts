@@ -1,64 +1,13 @@
 // Edges of the element an embedding page hits: focus when the focused control goes away, the
 // launcher's corner on right-to-left pages, `tools` bound unset by a framework, and a typed call
 // after a refused microphone (each test failed before its fix in src/realtime-voice*.ts). The
-// element is driven through its session seam with a minimal fake session, as in element-ui; the
+// element is driven through its session seam with the fake session of element-ui (fake-session.ts); the
 // `tools` tests use the real session.
 import { fixture, html, expect, nextFrame } from '@open-wc/testing';
 import { executeServerCommand, sendKeys } from '@web/test-runner-commands';
 import '../../src/index.js';
-import {
-  RealtimeVoiceError,
-  type ConversationItem,
-  type RealtimeVoiceElement,
-  type SessionCallbacks,
-  type SessionConfig,
-  type SessionFactory,
-  type SessionHandle,
-} from '../../src/index.js';
-import type { SessionStatus } from '../../src/session/types.js';
-
-class FakeSession implements SessionHandle {
-  calls: string[] = [];
-  status: SessionStatus = 'idle';
-  conversation: ConversationItem[] = [];
-  constructor(
-    readonly config: SessionConfig,
-    readonly cb: SessionCallbacks,
-  ) {}
-  set(status: SessionStatus) {
-    const previous = this.status;
-    this.status = status;
-    this.cb.status(status, previous);
-  }
-  start() {
-    this.calls.push('start');
-    this.set('connecting');
-    return Promise.resolve();
-  }
-  stop() {
-    this.calls.push('stop');
-    if (this.status !== 'idle') this.set('idle');
-  }
-  sendText() {}
-  interrupt() {}
-  setMuted() {}
-  pushToTalk() {}
-  updated: Partial<SessionConfig>[] = [];
-  updateConfig(partial: Partial<SessionConfig>) {
-    this.updated.push(partial);
-  }
-  resumeAudio() {
-    this.calls.push('resumeAudio');
-    this.cb.audioBlocked(false);
-  }
-}
-
-function useFake(el: RealtimeVoiceElement) {
-  const box: { session?: FakeSession } = {};
-  const factory: SessionFactory = (config, callbacks) => (box.session = new FakeSession(config, callbacks));
-  (el as unknown as { sessionFactory: SessionFactory }).sessionFactory = factory;
-  return box;
-}
+import { RealtimeVoiceError, type RealtimeVoiceElement } from '../../src/index.js';
+import { useFake } from './fake-session.js';
 
 const part = (el: HTMLElement, name: string) => el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
 /** What has focus, as a string (chai must never print a DOM node: serialising one hangs the runner). */
@@ -87,7 +36,7 @@ describe('element edges', () => {
       await sendKeys({ press: 'Enter' });
       await el.updateComplete;
       await nextFrame();
-      expect(s.calls.filter((c) => c === 'start')).to.have.length(2);
+      expect(s.count('start')).to.equal(2);
       expect(part(el, 'retry-button') === null).to.equal(true);
       // Focus must stay inside the widget, so Escape still closes the panel and Tab goes on from here.
       expect(String(focusedPart(el))).to.not.match(/^outside/);
@@ -101,7 +50,7 @@ describe('element edges', () => {
       await sendKeys({ press: 'Enter' });
       await el.updateComplete;
       await nextFrame();
-      expect(s.calls).to.include('resumeAudio');
+      expect(s.count('resumeAudio')).to.equal(1);
       expect(part(el, 'audio-button') === null).to.equal(true);
       expect(String(focusedPart(el))).to.not.match(/^outside/);
     });
@@ -228,7 +177,7 @@ describe('element edges', () => {
         const { el, s } = await inCall();
         (el as unknown as { tools: unknown }).tools = tools;
         await el.updateComplete;
-        expect(s.updated.at(-1)).to.deep.equal({ tools: [] });
+        expect(s.last('updateConfig')).to.deep.equal(['updateConfig', { tools: [] }]);
       });
     }
   });

@@ -1,5 +1,5 @@
-// The element driven through its session seam: a fake session records what the element asks of
-// it and calls the element's SessionCallbacks the way RealtimeSession does. The UI, events,
+// The element driven through its session seam (fake-session.ts: a fake that records what the
+// element asks of it and calls back the way RealtimeSession does). The UI, events,
 // keyboard/focus, aria and teardown are checked here; the real session is tested end to end elsewhere.
 import { fixture, html, expect, oneEvent, nextFrame, aTimeout } from '@open-wc/testing';
 import { sendKeys, emulateMedia } from '@web/test-runner-commands';
@@ -9,82 +9,9 @@ import {
   RealtimeVoiceStatusEvent,
   RealtimeVoiceToolCallEvent,
   type RealtimeVoiceElement,
-  type SessionCallbacks,
-  type SessionConfig,
-  type SessionFactory,
-  type SessionHandle,
-  type ConversationItem,
 } from '../../src/index.js';
-import type { SessionStatus } from '../../src/session/types.js';
 import type { ServerEvent } from '../../src/protocol/events.js';
-
-class FakeSession implements SessionHandle {
-  calls: [string, ...unknown[]][] = [];
-  status: SessionStatus = 'idle';
-  conversation: ConversationItem[] = [];
-  constructor(
-    readonly config: SessionConfig,
-    readonly cb: SessionCallbacks,
-  ) {}
-  count(name: string) {
-    return this.calls.filter((c) => c[0] === name).length;
-  }
-  last(name: string) {
-    return this.calls.filter((c) => c[0] === name).at(-1);
-  }
-  set(status: SessionStatus) {
-    const previous = this.status;
-    this.status = status;
-    this.cb.status(status, previous);
-  }
-  /** Streams text into an item, as the session does for transcripts. */
-  say(role: 'user' | 'assistant', id: string, delta: string, final = false) {
-    let item = this.conversation.find((i) => i.id === id);
-    if (!item) this.conversation.push((item = { id, role, text: '', status: 'in_progress' }));
-    item.text += delta;
-    if (final) item.status = 'completed';
-    this.cb.transcript({ role, itemId: id, text: item.text, delta, final });
-  }
-  start() {
-    this.calls.push(['start']);
-    this.set('connecting');
-    return Promise.resolve();
-  }
-  stop() {
-    this.calls.push(['stop']);
-    if (this.status !== 'idle') this.set('idle');
-  }
-  sendText(text: string) {
-    this.calls.push(['sendText', text]);
-  }
-  interrupt() {
-    this.calls.push(['interrupt']);
-  }
-  setMuted(muted: boolean) {
-    this.calls.push(['setMuted', muted]);
-  }
-  pushToTalk(down: boolean) {
-    this.calls.push(['pushToTalk', down]);
-  }
-  updateConfig(partial: Partial<SessionConfig>) {
-    this.calls.push(['updateConfig', partial]);
-  }
-  resumeAudio() {
-    this.calls.push(['resumeAudio']);
-    this.cb.audioBlocked(false);
-  }
-}
-
-/** Replaces the element's session factory with one that makes fakes; `.session` is the latest. */
-function useFake(el: RealtimeVoiceElement) {
-  const box: { session?: FakeSession; created: number } = { created: 0 };
-  const factory: SessionFactory = (config, callbacks) => {
-    box.created++;
-    return (box.session = new FakeSession(config, callbacks));
-  };
-  (el as unknown as { sessionFactory: SessionFactory }).sessionFactory = factory;
-  return box;
-}
+import { useFake } from './fake-session.js';
 
 const part = (el: HTMLElement, name: string) => el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
 const focused = (el: HTMLElement) => el.shadowRoot!.activeElement as HTMLElement | null;
