@@ -52,7 +52,7 @@ export interface AudioEngineHandlers {
   playback(playing: boolean): void;
   /** The autoplay policy suspended the context (`true`: offer a tap that calls `resume()`), or it runs again. */
   blocked(blocked: boolean): void;
-  /** A failure after `start()` resolved: the microphone stopped (`mic_unavailable`). */
+  /** A failure once the microphone is open (possibly before `start()` resolves): it stopped (`mic_unavailable`). */
   error(error: Error): void;
 }
 
@@ -63,6 +63,8 @@ interface ItemRecord {
   last: number;
   /** A `clear()` cut it: later audio of it is dropped (late deltas). */
   cleared?: boolean;
+  /** The last delta's odd byte (the first half of a sample), carried to the next one. */
+  odd?: Uint8Array | 0;
 }
 
 /** Opens the microphone (`deviceId`: that one); rejects with `mic_permission_denied` or `mic_unavailable`. */
@@ -126,12 +128,17 @@ export class AudioEngine {
   }
 
   async #open(): Promise<void> {
+    // Never a permission prompt for an engine closed before it started.
+    if (!this.#handlers) throw new DOMException('Closed while starting.', 'AbortError');
     const context = this.context;
     const loaded = loadWorklet(context, this.#options.workletUrl);
     const failure = (
       await Promise.allSettled([
         requestMicrophone(this.#options.deviceId).then(async (stream) => {
           this.#stream = stream; // from here on, close() stops it
+          // 'ended' fires when the browser stops the track (unplugged, revoked), not when we do;
+          // watched before the worklet load, which can outlast the track.
+          for (const track of stream.getTracks()) track.onended = () => this.#handlers?.error(new AudioError('mic_unavailable', 'The microphone stopped.'));
           await loaded;
           if (!this.#handlers) return;
           // Connected to the destination through a silent output, so that every engine pulls it
@@ -149,8 +156,6 @@ export class AudioEngine {
             this.#handlers?.level({ input: data.level, output: this.#report.state == 'idle' ? 0 : this.#report.level });
           };
           context.createMediaStreamSource(stream).connect(node).connect(context.destination);
-          // 'ended' fires when the browser stops the track (unplugged, revoked), not when we do.
-          for (const track of stream.getTracks()) track.onended = () => this.#handlers?.error(new AudioError('mic_unavailable', 'The microphone stopped.'));
         }),
         // The player starts as soon as the worklet is loaded, without waiting for the permission
         // prompt: a greeting that arrives meanwhile would be late.
@@ -217,6 +222,10 @@ export class AudioEngine {
       if (this.#items.size > 64) this.#items.delete(this.#items.keys().next().value!);
     }
     if (rec.cleared || !this.#handlers) return false;
+    // A delta of an odd byte count ends in half a sample: its byte starts the item's next delta,
+    // or every later sample would be byte-swapped (the worklet ignores a trailing odd byte).
+    if (rec.odd) pcm16 = new Uint8Array([...rec.odd, ...new Uint8Array(pcm16)]).buffer;
+    rec.odd = pcm16.byteLength & 1 && new Uint8Array(pcm16.slice(-1));
     const samples = pcm16.byteLength >> 1;
     rec.received += samples;
     this.#sent += samples;
