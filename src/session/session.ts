@@ -682,6 +682,9 @@ export class RealtimeSession {
   #onResponseDone({ id, status, status_details: details, output = [] }: RealtimeResponse): void {
     const completed = status === 'completed' && !this.#dropped.has(id);
     for (const item of output) {
+      // A response cut short may send no `output_audio.done`: its audio ends here, or the player
+      // would wait for more (speaking for good).
+      this.#audio?.end?.(item.id);
       if (item.type === 'message' && this.#conversation.get(item.id)?.status === 'in_progress') {
         this.#conversation.setStatus(item.id, completed ? 'completed' : 'incomplete');
       }

@@ -30,14 +30,14 @@ describe('session + real audio engine (Chromium, fake mic)', () => {
     probe = undefined;
   });
 
-  it('streams the mic, plays replies (speaking), truncates a barge-in at what was heard, releases on stop', async () => {
+  /** A session with the real engine over a scripted transport, started, and what it reported. */
+  async function startSession() {
     const transports: ScriptedTransport[] = [];
     const statuses: SessionStatus[] = [];
     const errors: RealtimeVoiceError[] = [];
     const interrupted: { itemId: string; audioEndMs: number }[] = [];
-    let levels = 0;
+    const seen = { levels: 0 };
     probe = probeAudio();
-    const contexts = probe.contexts;
     const callbacks: SessionCallbacks = {
       status: (s) => statuses.push(s),
       connected: () => undefined,
@@ -47,7 +47,7 @@ describe('session + real audio engine (Chromium, fake mic)', () => {
       interrupted: (i) => interrupted.push(i),
       error: (e) => errors.push(e),
       serverEvent: () => undefined,
-      level: () => levels++,
+      level: () => seen.levels++,
       audioBlocked: () => undefined,
     };
     session = new RealtimeSession(CONFIG, callbacks, {
@@ -60,12 +60,11 @@ describe('session + real audio engine (Chromium, fake mic)', () => {
     });
     await session.start();
     expect(errors).to.deep.equal([]);
-    const t = transports[0]!;
-    await waitUntil(() => t.appendedBytes >= 960 * 10, 'microphone frames reach the socket', { timeout: 5000 });
-    // Whole frames of 20 ms or a little more (cut at render-block ends), PCM16 at 24 kHz.
-    for (const { audio } of t.sentOfType('input_audio_buffer.append')) expect(atob(audio).length).to.be.within(960, 1100);
-    expect(levels).to.be.greaterThan(0);
+    return { t: transports[0]!, statuses, errors, interrupted, seen, contexts: probe.contexts };
+  }
 
+  /** Starts assistant item `item_a1` of `resp_1` and streams `deltas` × 500 ms of tone into it. */
+  function reply(t: ScriptedTransport, deltas: number) {
     t.emit({ type: 'response.created', response: { id: 'resp_1', object: 'realtime.response', status: 'in_progress', output: [] } });
     t.emit({
       type: 'response.output_item.added',
@@ -73,9 +72,19 @@ describe('session + real audio engine (Chromium, fake mic)', () => {
       output_index: 0,
       item: { id: 'item_a1', object: 'realtime.item', type: 'message', role: 'assistant', status: 'in_progress', content: [] },
     });
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < deltas; i++) {
       t.emit({ type: 'response.output_audio.delta', response_id: 'resp_1', item_id: 'item_a1', output_index: 0, content_index: 0, delta: tone(500) });
     }
+  }
+
+  it('streams the mic, plays replies (speaking), truncates a barge-in at what was heard, releases on stop', async () => {
+    const { t, errors, interrupted, seen, contexts } = await startSession();
+    await waitUntil(() => t.appendedBytes >= 960 * 10, 'microphone frames reach the socket', { timeout: 5000 });
+    // Whole frames of 20 ms or a little more (cut at render-block ends), PCM16 at 24 kHz.
+    for (const { audio } of t.sentOfType('input_audio_buffer.append')) expect(atob(audio).length).to.be.within(960, 1100);
+    expect(seen.levels).to.be.greaterThan(0);
+
+    reply(t, 4);
     t.emit({ type: 'response.output_audio.done', response_id: 'resp_1', item_id: 'item_a1', output_index: 0, content_index: 0 });
     t.emit({ type: 'response.done', response: { id: 'resp_1', object: 'realtime.response', status: 'completed', output: [] } });
     await waitUntil(() => session!.status === 'speaking', 'speaking while the player sounds', { timeout: 3000 });
@@ -93,13 +102,32 @@ describe('session + real audio engine (Chromium, fake mic)', () => {
     expect(truncate.audio_end_ms).to.be.lessThan(2000);
     await waitUntil(() => session!.status === 'listening', 'listening after the barge-in');
 
-    await session.stop();
+    await session!.stop();
     const frozen = t.appendedBytes;
     await new Promise((r) => setTimeout(r, 100));
     expect(t.appendedBytes, 'no frames after stop').to.equal(frozen);
     expect(contexts.length).to.be.greaterThan(0);
     expect(contexts.every((c) => c.state === 'closed'), 'every AudioContext closed').to.equal(true);
-    expect(probe.streams.every((s) => s.getTracks().every((track) => track.readyState === 'ended')), 'the microphone released').to.equal(true);
+    expect(probe!.streams.every((s) => s.getTracks().every((track) => track.readyState === 'ended')), 'the microphone released').to.equal(true);
     expect(errors).to.deep.equal([]);
+  });
+
+  it('goes back to listening when a response ends without output_audio.done (the player must not wait for more)', async () => {
+    const { t, statuses } = await startSession();
+    reply(t, 1);
+    // Cut short by the server (e.g. status incomplete): no output_audio.done for the item.
+    t.emit({
+      type: 'response.done',
+      response: {
+        id: 'resp_1',
+        object: 'realtime.response',
+        status: 'incomplete',
+        status_details: { type: 'incomplete', reason: 'max_output_tokens' },
+        output: [{ id: 'item_a1', object: 'realtime.item', type: 'message', role: 'assistant', status: 'incomplete', content: [] }],
+      },
+    });
+    await waitUntil(() => session!.status === 'speaking', 'speaking while the player sounds', { timeout: 3000 });
+    await waitUntil(() => session!.status === 'listening', 'listening once the 500 ms played out', { timeout: 3000 });
+    expect(statuses.at(-1)).to.equal('listening');
   });
 });
