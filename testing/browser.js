@@ -170,7 +170,8 @@ export async function waitForStatus(element, statuses, options = {}) {
 export async function waitForTranscript(element, options = {}) {
   const { role = 'assistant', match, timeout } = options;
   /** @param {string} text */
-  const matches = (text) => (match === undefined ? true : typeof match === 'string' ? text.includes(match) : match.test(text));
+  // `search`, not `test`: a global or sticky RegExp's `lastIndex` must not carry over between calls.
+  const matches = (text) => (match === undefined ? true : typeof match === 'string' ? text.includes(match) : text.search(match) >= 0);
   const event = /** @type {Event & {detail: any}} */ (
     await waitForEvent(element, 'rv-transcript', {
       ...(timeout === undefined ? {} : { timeout }),

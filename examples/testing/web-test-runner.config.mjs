@@ -7,6 +7,8 @@ import { realtimeVoicePlugin } from 'realtime-voice/testing';
 export default {
   files: 'test/**/*.test.js',
   nodeResolve: true,
+  // One test file at a time: the local server, its scenario and resetServer() are shared.
+  concurrency: 1,
   plugins: [
     realtimeVoicePlugin({
       // Optional: what the local agent says (omit it for the built-in support agent).

@@ -296,8 +296,11 @@ export async function createRealtimeServer(options = {}) {
       case 'drop': {
         const code = args.code ?? null;
         if (code !== null && !isSendableCloseCode(code)) throw new TypeError('drop: code must be a close code a server can send, or omitted for an abrupt drop');
+        const reason = typeof args.reason === 'string' ? args.reason : '';
+        // Checked before any connection is touched: `ws` throws on a longer one, after the session is gone.
+        if (Buffer.byteLength(reason) > 123) throw new TypeError('drop: reason must be at most 123 bytes (UTF-8)');
         const targets = [...records.values()].filter((r) => r.connection && (args.sessionId === undefined || r.id === args.sessionId));
-        for (const r of targets) r.connection?.drop(code, typeof args.reason === 'string' ? args.reason : '');
+        for (const r of targets) r.connection?.drop(code, reason);
         return { dropped: targets.length };
       }
       case 'scenario':

@@ -629,7 +629,9 @@ export class RealtimeSession {
         return conversation.finish(event.item_id, dropped ? undefined : text, dropped ? 'incomplete' : 'completed');
       }
       case 'response.function_call_arguments.done':
-        return this.#onToolCall(event);
+        // An interrupted response's call runs only if its item completed (`#onOutputItemDone`).
+        if (!this.#isDropped(event)) this.#onToolCall(event);
+        return;
       case 'response.done':
         return this.#onResponseDone(event.response);
     }
@@ -711,6 +713,8 @@ export class RealtimeSession {
 
   #onAudioDelta(event: OutputAudioDeltaEvent): void {
     const { response_id: responseId, item_id: itemId, content_index: contentIndex } = event;
+    // Even unheard, the server's conversation now has assistant audio: the voice is fixed.
+    this.#modelHasSpoken = true;
     if (this.#isDropped(event)) return;
     const pcm = decodeBase64(event.delta);
     if (!pcm) return this.#log('bad frame: audio is not base64');
@@ -720,7 +724,6 @@ export class RealtimeSession {
       this.#lastAudio = { itemId, responseId, contentIndex, bytes: 0 };
     }
     this.#lastAudio.bytes += pcm.byteLength;
-    this.#modelHasSpoken = true;
     if (this.#audio) this.#audio.play(itemId, pcm);
     else this.#streaming = true;
   }
