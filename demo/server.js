@@ -15,6 +15,22 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const port = Number(process.env.PORT ?? 8080);
 const host = process.env.HOST ?? '127.0.0.1';
 const realKey = process.env.OPENAI_API_KEY;
+// Bound to every interface (HOST=0.0.0.0 or ::), the demo is reached by whatever name the
+// visitor's browser used, and 0.0.0.0 is no address a browser can connect to.
+const wildcard = host === '0.0.0.0' || host === '::';
+const loopback = host === '::' ? '[::1]' : '127.0.0.1';
+
+/**
+ * A start-up failure as one line (a taken port is the usual one), not a stack trace.
+ * @param {string} variable the setting that chose the port
+ * @param {number} at
+ * @returns {(error: NodeJS.ErrnoException) => never}
+ */
+const cannotListen = (variable, at) => (error) => {
+  const why = error.code === 'EADDRINUSE' ? 'is in use' : `cannot be used (${error.code ?? error.message})`;
+  console.error(`realtime-voice demo: ${host}:${at} ${why}; set ${variable} to another port.`);
+  process.exit(1);
+};
 
 /** The shop's agent, pinned on the backend so visitors cannot rewrite it. */
 const session = {
@@ -26,18 +42,28 @@ const session = {
   audio: { output: { voice: 'marin' } },
 };
 
-/** @type {{url: string, httpUrl: string, close(): Promise<void>} | undefined} */
+/** @type {{url: string, httpUrl: string, port: number, close(): Promise<void>} | undefined} */
 let local;
 /** @type {ReturnType<typeof createTokenHandler>} */
 let tokens;
 if (realKey) {
   // `model` goes to the widget too: it connects with `?model=`, which must match the secret's.
-  tokens = createTokenHandler({ apiKey: realKey, session, model: session.model, allowedOrigins: [`http://${host}:${port}`, `http://localhost:${port}`] });
+  // OPENAI_BASE_URL (as the openai SDK reads it): a compatible server or a proxy in between.
+  tokens = createTokenHandler({ apiKey: realKey, session, model: session.model, baseUrl: process.env.OPENAI_BASE_URL || undefined, allowedOrigins: [`http://${host}:${port}`, `http://localhost:${port}`] });
 } else {
   // A per-run key for the local server: it never leaves this process.
   const localKey = `sk-local-${randomBytes(12).toString('hex')}`;
-  local = await createRealtimeServer({ host, port: Number(process.env.REALTIME_PORT ?? 0), apiKey: localKey });
-  tokens = createTokenHandler({ apiKey: localKey, session, model: session.model, baseUrl: local.httpUrl, url: local.url, rateLimit: false });
+  const realtimePort = Number(process.env.REALTIME_PORT ?? 0);
+  local = await createRealtimeServer({ host, port: realtimePort, apiKey: localKey }).catch(cannotListen('REALTIME_PORT', realtimePort));
+  const { port: lp, url } = local;
+  tokens = createTokenHandler({
+    apiKey: localKey,
+    session,
+    model: session.model,
+    baseUrl: wildcard ? `http://${loopback}:${lp}/v1` : local.httpUrl,
+    url: wildcard ? (request) => `ws://${new URL(request.url).hostname}:${lp}/v1/realtime` : url,
+    rateLimit: false,
+  });
 }
 const tokenListener = tokens.toNodeListener();
 
@@ -92,9 +118,10 @@ const server = createServer(async (req, res) => {
   }
 });
 
+server.once('error', cannotListen('PORT', port));
 server.listen(port, host, () => {
-  console.log(`realtime-voice demo: http://${host}:${port}/`);
-  console.log(realKey ? '  talking to the OpenAI Realtime API (OPENAI_API_KEY is set)' : `  talking to the local Realtime server at ${local?.url}`);
+  console.log(`realtime-voice demo: http://${wildcard ? `${loopback}:${port}/ (on all interfaces: other machines use this one's address)` : `${host}:${port}/`}`);
+  console.log(realKey ? '  talking to the OpenAI Realtime API (OPENAI_API_KEY is set)' : `  talking to the local Realtime server on port ${local?.port}`);
   console.log('  Ctrl-C stops it.');
 });
 

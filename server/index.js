@@ -34,7 +34,8 @@
  * @property {typeof fetch} [fetch] the fetch to call upstream with
  * @property {number} [maxBodyBytes] largest request body accepted (8 KiB); the body is ignored
  * @property {number} [timeoutMs] upstream timeout (10 s)
- * @property {string} [url] Realtime WebSocket URL to hand to the widget (only when set)
+ * @property {string | ((request: Request) => string | undefined)} [url] Realtime WebSocket URL to
+ *   hand to the widget (only when set), or a function of the request (e.g. of its Host)
  * @property {string} [model] model name to hand to the widget (only when set)
  * @property {(request: Request, info: RequestInfo) => string} [clientId] who a request is, for
  *   rate limiting; default: the peer address (from `toNodeListener`), else the first
@@ -113,7 +114,7 @@ export function createTokenHandler(options) {
     const origin = request.headers.get('origin');
     const sameOrigin = origin !== null && isSameOrigin(origin, request);
     if (origin !== null && !sameOrigin && !originListed(origin, allowedOrigins)) {
-      return failure(403, 'origin_not_allowed', 'This origin may not request realtime sessions.');
+      return failure(403, 'origin_not_allowed', "This origin may not request realtime sessions: list it in the token handler's allowedOrigins.");
     }
     /** @type {Record<string, string>} */
     const cors = origin !== null && !sameOrigin ? { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', vary: 'Origin' } : { vary: 'Origin' };
@@ -174,7 +175,8 @@ export function createTokenHandler(options) {
     /** @type {Json} */
     const result = { value, expires_at: expiresAt };
     if (data?.session && typeof data.session === 'object') result.session = data.session;
-    if (options.url) result.url = options.url;
+    const url = typeof options.url === 'function' ? options.url(request) : options.url;
+    if (url) result.url = url;
     if (options.model) result.model = options.model;
     const text = JSON.stringify(result);
     if (text.includes(apiKey)) return failure(502, 'upstream_invalid', 'The realtime service returned an unexpected answer.', cors);

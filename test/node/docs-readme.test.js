@@ -149,3 +149,38 @@ test('the changelog has an entry for the package version', () => {
   assert.match(read('CHANGELOG.md'), new RegExp(`^## ${pkg.version.replace(/\./g, '\\.')} - \\d{4}-\\d{2}-\\d{2}$`, 'm'));
   assert.match(read('CHANGELOG.md'), /^## Unreleased$/m);
 });
+
+test('the demo table lists every environment variable demo/server.js reads, and no other', () => {
+  const used = new Set([...read('demo/server.js').matchAll(/process\.env\.([A-Z_]+)/g)].map((m) => String(m[1])));
+  const firstCells = [...section('## The demo').matchAll(/^\| ([^|]+) \|/gm)].map((m) => String(m[1]));
+  const documented = new Set(firstCells.flatMap((cell) => [...cell.matchAll(/`([A-Z_]+)`/g)].map((m) => String(m[1]))));
+  assert.deepEqual([...used].filter((v) => !documented.has(v)), [], 'read by the demo, missing from the README');
+  assert.deepEqual([...documented].filter((v) => !used.has(v)), [], 'in the README, never read by the demo');
+});
+
+test('the reference\'s CSS parts are the template\'s, and its custom-property defaults are the stylesheet\'s', () => {
+  const source = read('src/realtime-voice.ts');
+  const styles = read('src/realtime-voice.styles.ts');
+  const reference = readme.slice(readme.indexOf(START), readme.indexOf(END));
+  const documentedParts = tableNames(reference.slice(reference.indexOf('### CSS parts'), reference.indexOf('### CSS custom properties')));
+  // Parts in the template: part="a b", part="message message-${role}" (both roles), part=${x ? 'a' : 'b'}.
+  const rendered = new Set();
+  for (const [, list] of source.matchAll(/\spart="([^"]+)"/g)) {
+    for (const name of String(list).split(/\s+/)) {
+      if (name.includes('${role}')) for (const role of ['user', 'assistant']) rendered.add(name.replace('${role}', role));
+      else rendered.add(name);
+    }
+  }
+  for (const [, expr] of source.matchAll(/\spart=\$\{([^}]+)\}/g)) for (const [, name] of String(expr).matchAll(/'([a-z-]+)'/g)) rendered.add(name);
+  assert.deepEqual([...documentedParts].sort(), [...rendered].sort());
+  // A documented default is the fallback of the property's var(), directly or through a --_*0 token.
+  const tokens = Object.fromEntries([...(styles.split('\n').find((l) => l.startsWith(':host { --_bg0')) ?? '').matchAll(/(--_\w+): ([^;}]+?)\s*[;}]/g)].map((m) => [m[1], m[2]]));
+  const rows = [...reference.slice(reference.indexOf('### CSS custom properties')).matchAll(/^\| `(--realtime-voice-[\w-]+)` \| `([^`]+)` \|/gm)];
+  assert.ok(rows.length >= 14, `read ${rows.length} custom properties`);
+  for (const [, name, documented] of rows) {
+    const fallback = new RegExp(`var\\(${name}, ((?:var\\([^)]*\\)|[^)])+)\\)`).exec(styles)?.[1];
+    assert.ok(fallback, `${name} is read by the stylesheet`);
+    const actual = fallback.replace(/^var\((--_\w+)\)$/, (_, token) => tokens[token] ?? token);
+    assert.equal(actual, documented, `${name}'s default`);
+  }
+});

@@ -249,7 +249,7 @@ export function freePort() {
 /**
  * Starts `node demo/server.js` (`npm start` without the build) on a free port, against the local
  * Realtime server (OPENAI_API_KEY is removed from its environment), and resolves once it listens.
- * @param {Record<string, string>} [extraEnv]
+ * @param {Record<string, string>} [extraEnv] more variables (HOST is 127.0.0.1 unless given)
  * @returns {Promise<{url: string, port: number, child: import('node:child_process').ChildProcess, output: () => string}>}
  */
 export async function startDemo(extraEnv = {}) {
@@ -257,7 +257,7 @@ export async function startDemo(extraEnv = {}) {
   const { OPENAI_API_KEY: _unused, ...env } = process.env;
   const child = spawn(process.execPath, ['demo/server.js'], {
     cwd: repoRoot,
-    env: { ...env, ...extraEnv, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...env, HOST: '127.0.0.1', ...extraEnv, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
