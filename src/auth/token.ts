@@ -63,8 +63,9 @@ export function normalizeTokenResponse(raw: unknown, now: number): ResolvedToken
   const expiresAtMs = Number.isFinite(expiresAt) && expiresAt > 0 ? (expiresAt > 1e12 ? expiresAt : expiresAt * 1000) : null;
   if (expiresAtMs !== null && expiresAtMs <= now) throw new RealtimeVoiceError('token_invalid', 'The token has expired (check "expires_at").', true);
   const result: { -readonly [K in keyof ResolvedToken]: ResolvedToken[K] } = { value: token, expiresAt: expiresAtMs };
-  for (const key of ['url', 'model'] as const) {
-    const override = response[key];
+  // A GA secret passed through as OpenAI returns it names the model it is bound to in `session`.
+  const { url, model = (response.session as { model?: unknown } | null | undefined)?.model } = response;
+  for (const [key, override] of Object.entries({ url, model }) as ['url' | 'model', unknown][]) {
     if (typeof override === 'string' && override.trim()) result[key] = override.trim();
   }
   return result;

@@ -51,6 +51,14 @@ describe('auth: normalizeTokenResponse', () => {
     expect(token.model).to.equal('gpt-realtime-mini');
   });
 
+  it("takes the model of a GA secret passed through as OpenAI returns it (session.model); a top-level model wins", () => {
+    // The key is bound to that model: connecting with the element's own model would not match it.
+    const passedThrough = { value: SECRET, expires_at: inTenMinutes, session: { type: 'realtime', model: 'gpt-realtime-mini' } };
+    expect(normalizeTokenResponse(passedThrough, nowMs).model).to.equal('gpt-realtime-mini');
+    expect(normalizeTokenResponse({ ...passedThrough, model: 'gpt-realtime' }, nowMs).model).to.equal('gpt-realtime');
+    expect(normalizeTokenResponse({ value: SECRET, session: null }, nowMs).model).to.equal(undefined);
+  });
+
   it('tolerates expires_at in milliseconds', () => {
     expect(normalizeTokenResponse({ value: SECRET, expires_at: nowMs + 60_000 }, nowMs).expiresAt).to.equal(nowMs + 60_000);
   });
