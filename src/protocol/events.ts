@@ -182,7 +182,8 @@ export interface InputTranscriptionDeltaEvent extends ServerBase {
   type: 'conversation.item.input_audio_transcription.delta';
   item_id: string;
   content_index?: number;
-  delta: string;
+  /** Optional in the GA schema. */
+  delta?: string;
 }
 export interface InputTranscriptionCompletedEvent extends ServerBase {
   type: 'conversation.item.input_audio_transcription.completed';

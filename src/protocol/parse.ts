@@ -35,7 +35,7 @@ const EVENTS = `error:error
 session.created session.updated:session
 conversation.item.added conversation.item.done:item
 input_audio_buffer.committed conversation.item.input_audio_transcription.failed:item_id
-conversation.item.input_audio_transcription.delta:item_id delta
+conversation.item.input_audio_transcription.delta:item_id delta?
 conversation.item.input_audio_transcription.completed:item_id transcript
 response.created response.done:response
 response.output_item.added response.output_item.done:response_id item

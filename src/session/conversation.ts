@@ -49,7 +49,7 @@ export class Conversation {
   }
 
   /** Appends streamed text to a known item. */
-  append(id: string, delta: string): void {
+  append(id: string, delta: string | undefined): void {
     const item = this.get(id);
     if (item && delta) this.#report(this.#set(id, { text: item.text + delta }), delta, false);
   }

@@ -131,6 +131,19 @@ test('the schema lists no server event type that the parser does not know', { sk
   for (const t of types) assert.ok(protocol.isKnownServerEventType(t), t);
 });
 
+test('every GA sample cut down to the fields its schema requires still parses as known (the parser asks no more)', { skip: noSchema }, () => {
+  const defs = JSON.parse(readFileSync(/** @type {string} */ (schemaPath), 'utf8')).$defs;
+  const byType = new Map(defs.RealtimeServerEvent.anyOf.map((/** @type {any} */ r) => defs[r.$ref.split('/').pop()]).map((/** @type {any} */ d) => [d.properties.type.enum[0], d]));
+  for (const [type, sample] of Object.entries(samples.GA_SAMPLES)) {
+    const required = byType.get(type).required ?? [];
+    const minimal = Object.fromEntries(Object.entries(sample).filter(([key]) => required.includes(key)));
+    assert.ok(isServerEvent?.(minimal), `${type} (required fields only): ${ajv.errorsText(isServerEvent?.errors)}`);
+    const result = protocol.parseServerEvent(JSON.stringify(minimal));
+    assert.equal(result.ok, true, `${type} with only ${required.join(', ')}: ${JSON.stringify(result.error)}`);
+    assert.equal(result.event.known, true, type);
+  }
+});
+
 test('WebSocketTransport: URL with ?model=, subprotocols realtime + key, session.created parsed', async () => {
   const t = new protocol.WebSocketTransport({ WebSocket });
   const rec = recorder();
