@@ -1,4 +1,4 @@
-import { html, nothing } from 'lit/html.js';
+import { html, nothing, type TemplateResult } from 'lit/html.js';
 import { ReactiveElement, type PropertyValues } from './element-base.js';
 import { VERSION } from './version.js';
 import { styles } from './realtime-voice.styles.js';
@@ -355,7 +355,7 @@ export class RealtimeVoiceElement extends ReactiveElement {
     if (keys.length) session.updateConfig(this.#fields(keys));
   }
 
-  protected override render() {
+  protected override render(): TemplateResult {
     const s = this.#s;
     this.#painted = -1; // a level part this render adds gets the next level
     const floating = this.variant !== 'inline';

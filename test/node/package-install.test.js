@@ -116,6 +116,20 @@ test('every package.json entry point, and every relative import inside the packa
   assert.deepEqual(missing, []);
 });
 
+test('every package the shipped code or types import is declared (strict installers such as pnpm hoist nothing)', () => {
+  const declared = new Set([pkg.name, ...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})]);
+  const bare = /(?:\bfrom\s*|\bimport\s*\(?\s*)["']((?:@[^/"']+\/)?[^./"'][^/"']*)[^"']*["']/g;
+  /** @type {string[]} */
+  const undeclared = [];
+  // The bundles in dist/*.js carry everything inside; the rest resolves its imports at install.
+  for (const file of files.filter((f) => /\.(js|d\.ts)$/.test(f) && !/^dist\/[^/]+\.js$/.test(f) && !f.startsWith('dist/worklets/'))) {
+    for (const [, name] of readFileSync(join(root, file), 'utf8').matchAll(bare)) {
+      if (!name.startsWith('node:') && !declared.has(/** @type {string} */ (name))) undeclared.push(`${file} → ${name}`);
+    }
+  }
+  assert.deepEqual(undeclared, []);
+});
+
 test('the version is the same in package.json and in the code (src/version.ts)', () => {
   const source = readFileSync(join(root, 'src/version.ts'), 'utf8');
   assert.equal(/VERSION = '([^']+)'/.exec(source)?.[1], pkg.version);
