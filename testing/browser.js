@@ -54,7 +54,7 @@ export async function useLocalServer(element) {
 }
 
 /**
- * Runs a test hook of the local server (`mint`, `sessions`, `events`, `sent`, `faults`, `drop`,
+ * Runs a test hook of the local server (`mint`, `keys`, `sessions`, `events`, `sent`, `faults`, `drop`,
  * `scenario`, `options`, `respond`, `reset`). Prefer the named helpers below.
  * @param {string} op
  * @param {Record<string, unknown>} [args]
@@ -119,7 +119,7 @@ export function resetServer() {
 
 /**
  * Resolves with the next `type` event on `target` that passes `predicate`; rejects after
- * `timeout` ms with a message naming the event.
+ * `timeout` ms (default 10 s; `Infinity` waits for good) with a message naming the event.
  * @template {string} K
  * @param {EventTarget} target
  * @param {K} type
@@ -129,10 +129,14 @@ export function resetServer() {
 export function waitForEvent(target, type, options = {}) {
   const { predicate = () => true, timeout = 10_000 } = options;
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      target.removeEventListener(type, listener);
-      reject(new Error(`realtime-voice/testing: no matching ${type} event within ${timeout} ms`));
-    }, timeout);
+    // setTimeout fires at once for Infinity or anything past 2^31 - 1 ms: those wait for good.
+    const timer =
+      timeout < 2 ** 31
+        ? setTimeout(() => {
+            target.removeEventListener(type, listener);
+            reject(new Error(`realtime-voice/testing: no matching ${type} event within ${timeout} ms`));
+          }, timeout)
+        : undefined;
     /** @param {Event} event */
     function listener(event) {
       const typed = /** @type {any} */ (event);

@@ -58,6 +58,16 @@ describe('realtime-voice/testing (browser helpers)', () => {
     expect(String(error)).to.contain('rv-connected').and.contain('20 ms');
   });
 
+  it('waitForEvent with timeout Infinity (or beyond what setTimeout holds) waits for the event', async () => {
+    for (const timeout of [Infinity, 2 ** 32]) {
+      const target = new EventTarget();
+      const waiting = waitForEvent(target, 'rv-connected', { timeout });
+      await new Promise((r) => setTimeout(r, 30));
+      target.dispatchEvent(new Event('rv-connected'));
+      expect((await waiting).type, String(timeout)).to.equal('rv-connected');
+    }
+  });
+
   it('waitForStatus resolves at once when the status already matches, else on rv-status', async () => {
     const el = Object.assign(document.createElement('div'), { status: 'listening' });
     expect(await waitForStatus(el, ['listening', 'speaking'])).to.equal('listening');
