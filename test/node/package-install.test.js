@@ -123,8 +123,8 @@ test('every package the shipped code or types import is declared (strict install
   const undeclared = [];
   // The bundles in dist/*.js carry everything inside; the rest resolves its imports at install.
   for (const file of files.filter((f) => /\.(js|d\.ts)$/.test(f) && !/^dist\/[^/]+\.js$/.test(f) && !f.startsWith('dist/worklets/'))) {
-    for (const [, name] of readFileSync(join(root, file), 'utf8').matchAll(bare)) {
-      if (!name.startsWith('node:') && !declared.has(/** @type {string} */ (name))) undeclared.push(`${file} → ${name}`);
+    for (const [, name = ''] of readFileSync(join(root, file), 'utf8').matchAll(bare)) {
+      if (!name.startsWith('node:') && !declared.has(name)) undeclared.push(`${file} → ${name}`);
     }
   }
   assert.deepEqual(undeclared, []);
