@@ -18,7 +18,10 @@ for (const file of names) {
   const bundle = await rollup({
     input: new URL(file, srcDir).pathname,
     plugins: [
-      typescript({ tsconfig: new URL('tsconfig.json', root).pathname, compilerOptions: { declaration: false, declarationMap: false, sourceMap: false, outDir: undefined, rootDir: undefined }, include: ['src/**/*.ts'] }),
+      // Standard class fields here (the element's accessors need `useDefineForClassFields: false`,
+      // the worklet's plain classes do not): `state = 'idle'` in the class body rather than
+      // `this.state = …` in the constructor, 118 B less raw.
+      typescript({ tsconfig: new URL('tsconfig.json', root).pathname, compilerOptions: { declaration: false, declarationMap: false, sourceMap: false, outDir: undefined, rootDir: undefined, useDefineForClassFields: true }, include: ['src/**/*.ts'] }),
       terser({ ecma: 2020, module: true, compress: { passes: 2 } }),
     ],
   });

@@ -15,7 +15,7 @@ const bundle = await rollup({
   plugins: [
     nodeResolve(),
     typescript({ tsconfig: './tsconfig.json', declaration: false, declarationMap: false, outDir: 'dist', rootDir: 'src', sourceMap: true }),
-    terser({ ecma: 2020, module: true, compress: { passes: 2 } }),
+    terser({ ecma: 2020, module: true, compress: { passes: 2, pure_getters: true } }),
   ],
 });
 const { output } = await bundle.generate({ format: 'es', sourcemap: true });

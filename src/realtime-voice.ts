@@ -1,9 +1,6 @@
 import { html, nothing, type TemplateResult } from 'lit/html.js';
 import { ReactiveElement, type PropertyValues } from './element-base.js';
 import { VERSION } from './version.js';
-import { styles } from './realtime-voice.styles.js';
-import { numberIn, oneOf, orDefault } from './converters.js';
-import { resolveStrings, uiLanguage, type RealtimeVoiceStrings } from './i18n.js';
 import {
   RealtimeVoiceConnectedEvent,
   RealtimeVoiceDisconnectedEvent,
@@ -16,6 +13,11 @@ import {
 } from './events.js';
 import { RealtimeSession } from './session/session.js';
 import { transcriptionLanguage } from './session/session-config.js';
+// Bundle order: the element's own converters, strings and styles last, next to the element that
+// reads them (with session.ts's audio-first imports, ~65 B less gzip than first).
+import { numberIn, oneOf, orDefault } from './converters.js';
+import { resolveStrings, uiLanguage, type RealtimeVoiceStrings } from './i18n.js';
+import { styles } from './realtime-voice.styles.js';
 import type {
   ConversationItem,
   ErrorCode,

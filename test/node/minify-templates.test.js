@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAst } from 'rollup/parseAst';
-import { minifyTemplates, squeezeCss, squeezeHtml } from '../../scripts/minify-templates.mjs';
+import { minifyTemplates, squeezeCss, squeezeHtml, unquoteAttributes } from '../../scripts/minify-templates.mjs';
 
 test('CSS: layout whitespace goes, value and selector spaces stay', () => {
   const css = `
@@ -40,4 +40,23 @@ test('the plugin rewrites only html/css tagged templates, leaving other strings 
   const out = minifyTemplates().transform.call({ parse: parseAst }, code, '/repo/src/x.ts');
   assert.equal(out?.code, 'const a = html`<ol>${items.map((i) => html`<li>${i}</li>`)}</ol>`;\nconst b = css `.x{a:b}`;\nconst c = `keep\n   this`;');
   assert.equal(minifyTemplates().transform.call({ parse: parseAst }, code, '/repo/test/x.ts'), null);
+  const quoted = 'const q = html`<p class="x" title="a b" id=${i} role="note">say="hi"</p>`;';
+  assert.equal(minifyTemplates().transform.call({ parse: parseAst }, quoted, '/repo/src/x.ts')?.code, 'const q = html`<p class=x title="a b" id=${i} role=note>say="hi"</p>`;');
+});
+
+test('CSS: an attribute selector loses the quotes of an identifier value only', () => {
+  assert.equal(
+    squeezeCss(":host([status='idle']) .lv, [aria-pressed=\"true\"] { content: 'x' }\n[title='a b'], [lang='1x'] { content: '[a=' }"),
+    ":host([status=idle]) .lv,[aria-pressed=true]{content:'x'}[title='a b'],[lang='1x']{content:'[a='}",
+  );
+});
+
+test('HTML: a static attribute value loses needless quotes inside a tag only, across bindings', () => {
+  // `<li part="a b" class="x" lang=${l}><b title="t">say="hi"</b><i id="${k}" hidden="h"/>${v} id="t"</li>`
+  assert.deepEqual(
+    unquoteAttributes(['<li part="a b" class="x" lang=', '><b title="t">say="hi"</b><i id="', '" hidden="h"/>', ' id="t"</li>']),
+    ['<li part="a b" class=x lang=', '><b title=t>say="hi"</b><i id="', '" hidden="h"/>', ' id="t"</li>'],
+  );
+  // A tag left open by a binding: its later static attributes are still in the tag.
+  assert.deepEqual(unquoteAttributes(['<input aria-label=', ' autocomplete="off" enterkeyhint="send" />']), ['<input aria-label=', ' autocomplete=off enterkeyhint=send />']);
 });
