@@ -9,12 +9,14 @@ import typescript from '@rollup/plugin-typescript';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import { SourceMapConsumer } from 'source-map-js';
+import { minifyTemplates } from './minify-templates.mjs';
 
 const bundle = await rollup({
   input: 'src/index.ts',
   plugins: [
     nodeResolve(),
     typescript({ tsconfig: './tsconfig.json', declaration: false, declarationMap: false, outDir: 'dist', rootDir: 'src', sourceMap: true }),
+    minifyTemplates(),
     terser({ ecma: 2020, module: true, compress: { passes: 2, pure_getters: true } }),
   ],
 });
