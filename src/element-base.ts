@@ -7,9 +7,9 @@
 // LitElement does and `cem analyze --litelement` still documents its `static properties`.
 import { render } from 'lit/html.js';
 
-/** Turns an attribute's value (`null` when removed) into the property's value. */
+/** Turns an attribute's value (`null` when removed) into the property's value; `old` is the current one. */
 export interface AttributeConverter<T = unknown> {
-  fromAttribute(value: string | null): T;
+  fromAttribute(value: string | null, old?: unknown): T;
 }
 
 /** How a declared property meets its attribute: the subset of Lit's declaration used here. */
@@ -169,7 +169,7 @@ export class ReactiveElement extends HTMLElement {
     if (name === undefined || name === this.#syncing) return;
     const { type, converter } = ctor.properties[name]!;
     this.#syncing = name;
-    (this as Record<string, unknown>)[name] = converter ? converter.fromAttribute(value) : type === Boolean ? value !== null : value;
+    (this as Record<string, unknown>)[name] = converter ? converter.fromAttribute(value, this[name as keyof this]) : type === Boolean ? value !== null : value;
     this.#syncing = undefined;
   }
 

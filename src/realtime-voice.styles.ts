@@ -4,10 +4,11 @@ import { css } from './element-base.js';
 // a host override wins in light and dark alike and the rules below read one short name each;
 // `--_bg0` and the like are the colour scheme's defaults. The floating column places its items with
 // physical auto margins, not `align-items` (which follows the page's direction): the launcher stays
-// in its corner on right-to-left pages too. Colours are chosen for WCAG AA: text on
-// `--_bg`, `--_af` on `--_a`, `--_fg` on `--_m`. One rule per line, written for reading: the
-// bundle build squeezes the whitespace out (scripts/minify-templates.mjs), and every other byte
-// ships. Classes: `w` wrapper (`f` floating, plus the position), `l` launcher, `p` panel, `h`
+// in its corner on right-to-left pages too. The column itself lets clicks through to the page (only
+// its items take them), and the panel scrolls when the viewport is short (a phone, 400 % zoom).
+// Colours are chosen for WCAG AA: text on `--_bg`, `--_af` on `--_a`, `--_fg` on `--_m`. One rule
+// per line, written for reading: the bundle build squeezes the whitespace out
+// (scripts/minify-templates.mjs), and every other byte ships. Classes: `w` wrapper (`f` floating, plus the position), `l` launcher, `p` panel, `h`
 // header, `lv` level, `st` status, `x` close, `e` error, `c` controls, `a` accent button, `sr`
 // screen-reader only; `user` a message of the user. Under forced colours (Windows high contrast)
 // backgrounds become the system's, so the pressed state and the level dot take system colours.
@@ -20,15 +21,15 @@ export const styles = css`
   --_m: var(--realtime-voice-surface, var(--_m0)); --_bd: var(--realtime-voice-border, var(--_bd0)); --_er: var(--realtime-voice-error, var(--_er0));
   --_r: var(--realtime-voice-radius, 12px); --_o: var(--realtime-voice-offset, 20px); --_sh: var(--realtime-voice-shadow, 0 6px 24px #0003) }
 :host([hidden]) { display: none }
-.f { position: fixed; z-index: var(--realtime-voice-z-index, 2147483000); bottom: var(--_o); right: var(--_o); display: flex; flex-direction: column-reverse; gap: 12px }
+.f { position: fixed; z-index: var(--realtime-voice-z-index, 2147483000); bottom: var(--_o); right: var(--_o); display: flex; flex-direction: column-reverse; gap: 12px; pointer-events: none }
 .top-left, .top-right { top: var(--_o); bottom: auto; flex-direction: column }
 .top-left, .bottom-left { left: var(--_o); right: auto }
-.f>* { margin-left: auto }
+.f>* { margin-left: auto; pointer-events: auto }
 .top-left>*, .bottom-left>* { margin: 0 auto 0 0 }
 .p, .h, .c, form { display: flex; gap: 8px; align-items: center }
 .p { flex-direction: column; align-items: stretch; box-sizing: border-box; padding: 12px; background: var(--_bg); color: var(--_fg); border: 1px solid var(--_bd); border-radius: var(--_r) }
 .p:focus { outline: none }
-.f .p { width: min(var(--realtime-voice-width, 360px), calc(100vw - 2 * var(--_o))); max-height: min(var(--realtime-voice-height, 480px), calc(100vh - 100px)); box-shadow: var(--_sh) }
+.f .p { width: min(var(--realtime-voice-width, 360px), calc(100vw - 2 * var(--_o))); max-height: min(var(--realtime-voice-height, 480px), calc(100vh - 100px)); overflow-y: auto; box-shadow: var(--_sh) }
 .st { flex: 1; font-weight: 600 }
 .c { justify-content: flex-end; flex-wrap: wrap }
 button, input { font: inherit; color: inherit; min-height: 36px; padding: 0 12px; border: 1px solid var(--_bd); border-radius: calc(var(--_r) / 2); background: var(--_bg) }

@@ -260,6 +260,8 @@ export class RealtimeVoiceElement extends ReactiveElement {
   #sampledAt = 0;
   #follow = true;
   #scroll = 0;
+  /** Where the transcript was last scrolled to its end: its own scroll event must not stop the following. */
+  #top!: number;
   #s!: RealtimeVoiceStrings;
   #lang!: string;
   /** Whether focus was inside the shadow root when the current update began. */
@@ -347,7 +349,10 @@ export class RealtimeVoiceElement extends ReactiveElement {
       this.#scroll ||= requestAnimationFrame(() => {
         this.#scroll = 0;
         const t = this.#find('ol');
-        if (t && this.#follow) t.scrollTop = t.scrollHeight;
+        if (t && this.#follow) {
+          t.scrollTop = t.scrollHeight;
+          this.#top = t.scrollTop;
+        }
       });
     }
     const session = this.#session;
@@ -434,7 +439,8 @@ export class RealtimeVoiceElement extends ReactiveElement {
 
   async #toggle() {
     if (this.open) return this.#close();
-    this.open = true;
+    // A panel opened again shows the latest messages, wherever the user had scrolled before closing it.
+    this.open = this.#follow = true;
     // Start inside the click (the user gesture) so audio is allowed to play.
     if (!this.#active()) void this.start();
     await this.updateComplete;
@@ -477,7 +483,8 @@ export class RealtimeVoiceElement extends ReactiveElement {
 
   #onScroll(e: Event) {
     const t = e.target as HTMLElement;
-    this.#follow = t.scrollHeight - t.scrollTop - t.clientHeight < 24;
+    // That event comes a frame later, maybe after more text: only a move up from there is the user's.
+    this.#follow = t.scrollTop >= this.#top || t.scrollHeight - t.scrollTop - t.clientHeight < 24;
   }
 
   #mute() {
