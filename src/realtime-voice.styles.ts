@@ -8,10 +8,11 @@ import { css } from './element-base.js';
 // its items take them), and the panel scrolls when the viewport is short (a phone, 400 % zoom).
 // Colours are chosen for WCAG AA: text on `--_bg`, `--_af` on `--_a`, `--_fg` on `--_m`. One rule
 // per line, written for reading: the bundle build squeezes the whitespace out
-// (scripts/minify-templates.mjs), and every other byte ships. Classes: `w` wrapper (`f` floating, plus the position), `l` launcher, `p` panel, `h`
-// header, `lv` level, `st` status, `x` close, `e` error, `c` controls, `a` accent button, `sr`
-// screen-reader only; `user` a message of the user. Under forced colours (Windows high contrast)
-// backgrounds become the system's, so the pressed state and the level dot take system colours.
+// (scripts/minify-templates.mjs), and every other byte ships. Classes: `w` wrapper (`f` floating,
+// plus the position), `l` launcher, `p` panel, `h` header, `lv` level, `st` status, `x` close, `e`
+// error, `c` controls, `a` accent button, `sr` screen-reader only; `user` a message of the user.
+// Under forced colours (Windows high contrast) backgrounds become the system's, so the pressed
+// state and the level dot take system colours.
 export const styles = css`
 :host { --_bg0: #fff; --_fg0: #1f2328; --_m0: #eef1f4; --_bd0: #6e7781; --_er0: #b42318 }
 @media (prefers-color-scheme: dark) { :host { --_bg0: #1c1e21; --_fg0: #eceef1; --_m0: #2c3036; --_bd0: #8b949e; --_er0: #ff8f85 } }
