@@ -107,6 +107,7 @@ export interface ConversationItemCreateEvent extends ClientBase {
   previous_item_id?: string | null;
   item:
     | { type: 'message'; role: 'user' | 'assistant' | 'system'; content: RealtimeContentPart[]; id?: string }
+    | { type: 'function_call'; call_id: string; name: string; arguments: string; id?: string }
     | { type: 'function_call_output'; call_id: string; output: string; id?: string };
 }
 export interface ConversationItemTruncateEvent extends ClientBase {

@@ -87,6 +87,8 @@ const MUTE_TAIL_MS = 1_500;
 const CLEAR_WAIT_MS = 250;
 /** A server that sends nothing this long while a response is requested or running has stalled. */
 export const STALL_TIMEOUT_MS = 15_000;
+/** A connection that lasts this long resets the reconnect count: one that drops at once is an attempt that failed. */
+const STABLE_MS = 10_000;
 /** Close codes after which reconnecting cannot help (protocol / policy violations). */
 const FATAL_CLOSE_CODES = [1002, 1003, 1007, 1008];
 /** OpenAI's 60-minute limit: close 1001 with this reason (PROTOCOL.md §0.4). */
@@ -199,6 +201,11 @@ export class RealtimeSession {
   #userSpeaking = false;
   #truncatesPending = 0;
   #pendingTools = 0;
+  /**
+   * Tool calls of this session not yet answered, or answered while reconnecting: the events that
+   * give the next connection the call (and its output), so a drop loses neither.
+   */
+  #calls = new Map<string, [events: ClientEvent[], timer: unknown]>();
   #handledCalls = new Set<string>();
   #callNames = new Map<string, string>();
   #pttDown = false;
@@ -458,17 +465,19 @@ export class RealtimeSession {
   /** A connection attempt failed before `session.created`: retried while reconnecting, else fatal. */
   #attemptFailed(error: RealtimeVoiceError): void {
     this.#cancel(this.#readyTimer);
-    if (this.#attempt && (error.code === 'connection_failed' || error.code === 'token_fetch_failed')) {
+    // While reconnecting, a token may fail as a connection does (a host's stale cache): the next attempt fetches another.
+    if (this.#attempt && ['connection_failed', 'token_fetch_failed', 'token_invalid'].includes(error.code)) {
       this.#log('attempt failed:', error.message);
-      this.#reconnect();
+      this.#reconnect(error.message);
     } else {
       this.#fail(error);
     }
   }
 
-  #reconnect(): void {
+  /** Schedules the next attempt; after the last, fails with `connection_lost` saying why the last one failed. */
+  #reconnect(why = ''): void {
     const max = this.#reconnectLimit();
-    if (this.#attempt >= max) return this.#fail(lostError(`${max} reconnects failed`));
+    if (this.#attempt >= max) return this.#fail(lostError(`${max} reconnects failed${why && ': ' + why}`));
     const delay = backoffDelay(this.#attempt++, this.#deps.random ?? Math.random, this.#deps.backoff);
     this.#epoch++;
     this.#setStatus('reconnecting');
@@ -521,20 +530,29 @@ export class RealtimeSession {
   #onReady(session: RealtimeSessionConfig): void {
     if (this.#ready) return;
     this.#ready = true;
-    this.#attempt = 0;
+    // A talk button held through the (re)connect is a turn in progress: no reply starts over it.
+    this.#userSpeaking = this.#pttDown;
+    this.#after(STABLE_MS, () => (this.#attempt = 0));
     this.#cancel(this.#readyTimer);
     this.#sendSessionUpdate();
     const outbox = this.#outbox.splice(0);
     const replay = this.#conversation.replayEvents(new Set(outbox));
     for (const event of replay) this.#send(event);
+    // Tool calls a drop interrupted: each call, and its output if the host answered meanwhile.
+    for (const [id, [events]] of this.#calls) {
+      events.forEach((event) => this.#send(event));
+      if (events[1]) this.#calls.delete(id);
+      else this.#pendingTools++;
+    }
     for (const id of outbox) this.#deliverText(id);
     const resume = this.#resumeReply;
     this.#resumeReply = false;
-    if (outbox.length || replay.at(-1)?.item.role === 'user' || (resume && replay.length)) {
+    // Before the user's first turn, a greeting cut short is said again (a plain reply would skip it).
+    if (this.#config.greeting && !this.#conversation.items.some((i) => i.role === 'user') && (resume || !replay.length)) {
+      this.#requestResponse({ instructions: `Greet the user by saying exactly this, and nothing else: "${this.#config.greeting}"` });
+    } else if (outbox.length || replay.at(-1)?.item.role === 'user' || (resume && replay.length)) {
       // Queued text, a user turn the lost connection never answered, or a reply it cut short.
       this.#requestResponse();
-    } else if (!replay.length && this.#config.greeting) {
-      this.#requestResponse({ instructions: `Greet the user by saying exactly this, and nothing else: "${this.#config.greeting}"` });
     }
     this.#emit('connected', { sessionId: session.id ?? '', model: session.model ?? this.#config.model });
     this.#resolveStart();
@@ -847,19 +865,22 @@ export class RealtimeSession {
     if (!callId || this.#handledCalls.has(callId)) return;
     this.#handledCalls.add(callId);
     name ??= this.#callNames.get(callId) ?? '';
-    const epoch = this.#epoch;
     const tool = this.#config.tools.find((t) => t.name === name);
     this.#pendingTools++;
-    let answered = false;
-    const timer = this.#after(this.#config.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS, () => fail('The tool timed out.'));
-    /** Answers the call once; a `failure` is also reported as `tool_failed`. Late answers (another connection) are dropped. */
+    const events: ClientEvent[] = [{ type: 'conversation.item.create', item: { type: 'function_call', call_id: callId, name, arguments: json } }];
+    // Not a timer of the connection (`#after`): the call outlives a drop.
+    const call: [ClientEvent[], unknown] = [events, (this.#deps.setTimeout ?? setTimeout)(() => fail('The tool timed out.'), this.#config.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS)];
+    this.#calls.set(callId, call);
+    /** Answers the call once, unless the session ended; a `failure` is also reported as `tool_failed`. */
     const answer = (output: string, failure?: string): void => {
-      if (answered) return;
-      answered = true;
-      this.#cancel(timer);
-      if (epoch !== this.#epoch) return;
+      if (this.#calls.get(callId) !== call || events[1]) return;
+      this.#cancel(call[1]);
       if (failure) this.#emitError(new RealtimeVoiceError('tool_failed', `Tool "${name}" failed: ${failure}`, false));
-      this.#send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: callId, output } });
+      events.push({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: callId, output } });
+      // While reconnecting, the output waits for `#onReady`.
+      if (!this.#ready) return;
+      this.#send(events[1]!);
+      this.#calls.delete(callId);
       if (!--this.#pendingTools) this.#requestResponse();
       this.#updatePhase();
     };
@@ -970,6 +991,8 @@ export class RealtimeSession {
     this.#running = false;
     this.#epoch++;
     this.#tokenAbort?.abort();
+    for (const [, timer] of this.#calls.values()) this.#cancel(timer);
+    this.#calls.clear();
     const wasReady = this.#ready;
     const live = this.#liveResponseId();
     if (wasReady && live && finalStatus === 'idle') this.#send({ type: 'response.cancel', response_id: live });
@@ -1065,6 +1088,7 @@ export class RealtimeSession {
   }
 
   #cancel(handle: unknown): void {
-    if (this.#timers.delete(handle)) (this.#deps.clearTimeout ?? clearTimeout)(handle as number);
+    this.#timers.delete(handle);
+    (this.#deps.clearTimeout ?? clearTimeout)(handle as number);
   }
 }

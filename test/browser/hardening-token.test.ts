@@ -132,7 +132,7 @@ describe('hardening: the token endpoint failing', function () {
     await hard('token-mode', { modes: [], then: '500', reset: true });
     await sim('drop', {});
     await waitUntil(() => el.status === 'error', 'reported', { timeout: 10_000 });
-    expect(errors.filter((e) => e.fatal)).to.deep.equal([{ code: 'connection_lost', message: 'The connection was lost (2 reconnects failed).', fatal: true }]);
+    expect(errors.filter((e) => e.fatal)).to.deep.equal([{ code: 'connection_lost', message: 'The connection was lost (2 reconnects failed: token-url answered HTTP 500.).', fatal: true }]);
     expect((await hard<{ requests: number }>('token-stats')).requests).to.equal(2);
     el.stop();
   });

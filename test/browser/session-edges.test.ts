@@ -42,6 +42,23 @@ describe('session edges: push-to-talk across (re)connection', () => {
     expect(h.t.sentOfType('input_audio_buffer.commit')).to.have.length(1);
   });
 
+  it('a talk button pressed while reconnecting holds back the reply the drop cut short until the release', async () => {
+    const h = await started({ pushToTalk: true });
+    h.session.sendText('where is my order?');
+    await h.t.waitForSent('response.create');
+    h.t.simulateClose(1006, '');
+    // The visitor starts talking while the widget reconnects.
+    h.session.pushToTalk(true);
+    await waitUntil(() => h.log.connected.length === 2, 'reconnected');
+    await settle();
+    expect(h.t.sentOfType('response.create'), 'no reply over the held button').to.have.length(0);
+    expect(h.session.status).to.equal('listening');
+    for (let i = 0; i < 10; i++) h.port.emitFrame(960);
+    h.session.pushToTalk(false);
+    expect(h.t.sentOfType('input_audio_buffer.commit')).to.have.length(1);
+    expect(h.t.sentOfType('response.create'), 'one reply, after the release').to.have.length(1);
+  });
+
   it('a press before start() does not count as held once the call starts', async () => {
     const h = setup({ pushToTalk: true });
     h.session.pushToTalk(true);
