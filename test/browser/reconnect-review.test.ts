@@ -2,13 +2,16 @@
 // the local Realtime server, with faults injected at the moments a visitor would hit them.
 import { expect } from '@open-wc/testing';
 import type { RealtimeTool, RealtimeVoiceElement } from '../../src/index.js';
-import { agentSaid, click, e2eHooks, mount, received, sessions, sim, sleep, waitFor } from '../browser-support/e2e.js';
+import { agentSaid, click, e2eHooks, mount, received, sim, sleep, waitFor } from '../browser-support/e2e.js';
 
 const LOOKUP_ORDER: RealtimeTool = {
   name: 'lookup_order',
   description: 'Look up the status of a customer order by its number.',
   parameters: { type: 'object', properties: { order_id: { type: 'string' } }, required: ['order_id'] },
 };
+
+/** The server session of the element's second connection (from its rv-connected, not the server's list, which may hold other files' sessions). */
+const secondSession = (log: { details<T>(type: string): T[] }) => ({ id: log.details<{ sessionId: string }>('rv-connected')[1]!.sessionId });
 
 const creates = async (sessionId?: string) =>
   (await received(sessionId ? { sessionId } : {})).filter((e) => e.type === 'conversation.item.create').map((e) => e['item'] as Record<string, unknown>);
@@ -38,15 +41,15 @@ describe('reconnect review: drops, tokens and expiry', function () {
     release();
     await waitFor(() => agentSaid(el, /4217.*shipped with DHL/), 'the answer spoken after the reconnect', 20000);
     expect(calls, 'the host ran the tool once').to.have.length(1);
-    const [, second] = await sessions();
-    const items = (await creates(second!.id)).map((i) => [i['type'], i['role'] ?? i['call_id']]);
+    const second = secondSession(log);
+    const items = (await creates(second.id)).map((i) => [i['type'], i['role'] ?? i['call_id']]);
     expect(items).to.deep.equal([
       ['message', 'user'],
       ['message', 'assistant'],
       ['function_call', calls[0]],
       ['function_call_output', calls[0]],
     ]);
-    const asked = await received({ sessionId: second!.id, type: 'response.create' });
+    const asked = await received({ sessionId: second.id, type: 'response.create' });
     expect(asked, 'one reply, after the output').to.have.length(1);
     expect(el.conversation.some((i) => /anything else/i.test(i.text))).to.equal(false);
     expect(log.errors).to.deep.equal([]);
@@ -65,8 +68,8 @@ describe('reconnect review: drops, tokens and expiry', function () {
     el.addEventListener('rv-status', (e) => e.detail.status === 'reconnecting' && release());
     await sim('drop', {});
     await waitFor(() => agentSaid(el, /4217.*shipped with DHL/), 'the answer spoken after the reconnect', 20000);
-    const [, second] = await sessions();
-    const types = (await received({ sessionId: second!.id })).map((e) => (e.type === 'conversation.item.create' ? (e['item'] as { type: string }).type : e.type));
+    const second = secondSession(log);
+    const types = (await received({ sessionId: second.id })).map((e) => (e.type === 'conversation.item.create' ? (e['item'] as { type: string }).type : e.type));
     expect(types.filter((t) => t !== 'input_audio_buffer.append')).to.deep.equal(['session.update', 'message', 'message', 'function_call', 'function_call_output', 'response.create']);
     expect(log.errors).to.deep.equal([]);
   });
@@ -95,8 +98,8 @@ describe('reconnect review: drops, tokens and expiry', function () {
     expect(cut, 'the greeting was cut short').to.deep.include({ role: 'assistant', status: 'incomplete' });
     expect(greeting.startsWith(cut.text) && cut.text.length < greeting.length).to.equal(true);
     await waitFor(() => agentSaid(el, /Northwind.*opening hours\.$/), 'the whole greeting', 20000);
-    const [, second] = await sessions();
-    const asked = (await received({ sessionId: second!.id, type: 'response.create' })).map((e) => e['response'] as { instructions?: string } | undefined);
+    const second = secondSession(log);
+    const asked = (await received({ sessionId: second.id, type: 'response.create' })).map((e) => e['response'] as { instructions?: string } | undefined);
     expect(asked).to.have.length(1);
     expect(asked[0]?.instructions).to.contain(greeting);
     expect(el.conversation.filter((i) => i.status === 'completed').map((i) => i.text)).to.deep.equal([greeting]);
