@@ -7,23 +7,11 @@ import { fixture, html, expect, nextFrame } from '@open-wc/testing';
 import { executeServerCommand, sendKeys } from '@web/test-runner-commands';
 import '../../src/index.js';
 import { RealtimeVoiceError, type RealtimeVoiceElement } from '../../src/index.js';
-import { useFake } from './fake-session.js';
+import { inCall, part } from './fake-session.js';
 
-const part = (el: HTMLElement, name: string) => el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
 /** What has focus, as a string (chai must never print a DOM node: serialising one hangs the runner). */
 const focusedPart = (el: HTMLElement) =>
   document.activeElement === el ? (el.shadowRoot!.activeElement?.getAttribute('part') ?? el.shadowRoot!.activeElement?.className) : `outside: ${document.activeElement?.tagName}`;
-
-async function inCall(template = html`<realtime-voice language="en" transcript text-input></realtime-voice>`) {
-  const el = await fixture<RealtimeVoiceElement>(template);
-  const fake = useFake(el);
-  part(el, 'launcher')!.click();
-  const s = fake.session!;
-  s.set('listening');
-  await el.updateComplete;
-  await nextFrame();
-  return { el, s };
-}
 
 describe('element edges', () => {
   describe('focus management', () => {

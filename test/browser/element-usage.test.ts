@@ -6,20 +6,7 @@ import { sendKeys, setViewport } from '@web/test-runner-commands';
 import '../../src/index.js';
 import { RealtimeVoiceElement, RealtimeVoiceError } from '../../src/index.js';
 import { resolveStrings, uiLanguage } from '../../src/i18n.js';
-import { useFake } from './fake-session.js';
-
-const part = (el: HTMLElement, name: string) => el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
-
-async function inCall(template = html`<realtime-voice language="en" transcript text-input></realtime-voice>`) {
-  const el = await fixture<RealtimeVoiceElement>(template);
-  const fake = useFake(el);
-  part(el, 'launcher')!.click();
-  const s = fake.session!;
-  s.set('listening');
-  await el.updateComplete;
-  await nextFrame();
-  return { el, s, fake };
-}
+import { inCall, part } from './fake-session.js';
 
 /** Waits for the element's render and the frame after it (transcript scrolling runs in a frame). */
 async function settle(el: RealtimeVoiceElement) {

@@ -1,5 +1,6 @@
 // The element's session seam, faked for the UI tests (element-ui, element-edges): the fake records
 // what the element asks of it and calls the element's SessionCallbacks the way RealtimeSession does.
+import { fixture, html, nextFrame } from '@open-wc/testing';
 import type { ConversationItem, RealtimeVoiceElement, SessionCallbacks, SessionConfig, SessionFactory, SessionHandle } from '../../src/index.js';
 import type { SessionStatus } from '../../src/session/types.js';
 
@@ -69,4 +70,19 @@ export function useFake(el: RealtimeVoiceElement) {
   };
   (el as unknown as { sessionFactory: SessionFactory }).sessionFactory = factory;
   return box;
+}
+
+/** The element's part `name` in its shadow root. */
+export const part = (el: HTMLElement, name: string) => el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
+
+/** A floating element in a call (`listening`), panel open from the launcher, on a fake session; after the next frame. */
+export async function inCall(template = html`<realtime-voice language="en" transcript text-input></realtime-voice>`) {
+  const el = await fixture<RealtimeVoiceElement>(template);
+  const fake = useFake(el);
+  part(el, 'launcher')!.click();
+  const s = fake.session!;
+  s.set('listening');
+  await el.updateComplete;
+  await nextFrame();
+  return { el, s, fake };
 }
