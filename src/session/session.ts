@@ -97,6 +97,12 @@ const SESSION_EXPIRED_RE = /maximum duration|60 minutes/i;
 const BENIGN_ERRORS = ['response_cancel_not_active', 'conversation_already_has_active_response', 'session_expired'];
 
 type ResponseParams = Record<string, unknown> | undefined;
+/** A function call and, once the host answered, its output: the events a new connection replays. */
+interface PendingCall {
+  call: ClientEvent;
+  output?: ClientEvent;
+  timer: unknown;
+}
 interface AudioItem {
   itemId: string;
   responseId: string;
@@ -200,12 +206,12 @@ export class RealtimeSession {
   #awaitingResponse = false;
   #userSpeaking = false;
   #truncatesPending = 0;
-  #pendingTools = 0;
   /**
-   * Tool calls of this session not yet answered, or answered while reconnecting: the events that
-   * give the next connection the call (and its output), so a drop loses neither.
+   * Tool calls of this session not yet answered, or answered while reconnecting: what gives the
+   * next connection the call (and its output), so a drop loses neither. Calls without an output
+   * hold the reply back.
    */
-  #calls = new Map<string, [events: ClientEvent[], timer: unknown]>();
+  #calls = new Map<string, PendingCall>();
   #handledCalls = new Set<string>();
   #callNames = new Map<string, string>();
   #pttDown = false;
@@ -522,7 +528,7 @@ export class RealtimeSession {
     this.#awaitingResponse = this.#userSpeaking = this.#expiryAnnounced = false;
     this.#sentConfig = this.#pendingCreateId = this.#activeResponseId = this.#lastAudio = this.#prevAudio = null;
     this.#responseQueue = [];
-    this.#truncatesPending = this.#pendingTools = this.#pttBytes = 0;
+    this.#truncatesPending = this.#pttBytes = 0;
     for (const collection of [this.#sentCreates, this.#dropped, this.#handledCalls, this.#callNames]) collection.clear();
   }
 
@@ -539,10 +545,12 @@ export class RealtimeSession {
     const replay = this.#conversation.replayEvents(new Set(outbox));
     for (const event of replay) this.#send(event);
     // Tool calls a drop interrupted: each call, and its output if the host answered meanwhile.
-    for (const [id, [events]] of this.#calls) {
-      events.forEach((event) => this.#send(event));
-      if (events[1]) this.#calls.delete(id);
-      else this.#pendingTools++;
+    for (const [id, { call, output }] of this.#calls) {
+      this.#send(call);
+      if (output) {
+        this.#send(output);
+        this.#calls.delete(id);
+      }
     }
     for (const id of outbox) this.#deliverText(id);
     const resume = this.#resumeReply;
@@ -766,7 +774,7 @@ export class RealtimeSession {
     // A truncate in flight must reach the server before the model answers from its memory, every
     // function call of the turn needs its output (parallel calls may be answered one by one), and
     // no reply may start while the user is talking (their turn's end brings it).
-    if (!this.#ready || busy || this.#truncatesPending || this.#pendingTools || this.#userSpeaking || !this.#responseQueue.length) return;
+    if (!this.#ready || busy || this.#truncatesPending || this.#toolsPending() || this.#userSpeaking || !this.#responseQueue.length) return;
     const params = this.#responseQueue.shift();
     const id = this.#send({ type: 'response.create', ...(params && { response: params }) });
     if (id === null) return;
@@ -866,22 +874,23 @@ export class RealtimeSession {
     this.#handledCalls.add(callId);
     name ??= this.#callNames.get(callId) ?? '';
     const tool = this.#config.tools.find((t) => t.name === name);
-    this.#pendingTools++;
-    const events: ClientEvent[] = [{ type: 'conversation.item.create', item: { type: 'function_call', call_id: callId, name, arguments: json } }];
-    // Not a timer of the connection (`#after`): the call outlives a drop.
-    const call: [ClientEvent[], unknown] = [events, (this.#deps.setTimeout ?? setTimeout)(() => fail('The tool timed out.'), this.#config.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS)];
-    this.#calls.set(callId, call);
+    const pending: PendingCall = {
+      call: { type: 'conversation.item.create', item: { type: 'function_call', call_id: callId, name, arguments: json } },
+      // Not a timer of the connection (`#after`): the call outlives a drop.
+      timer: (this.#deps.setTimeout ?? setTimeout)(() => fail('The tool timed out.'), this.#config.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS),
+    };
+    this.#calls.set(callId, pending);
     /** Answers the call once, unless the session ended; a `failure` is also reported as `tool_failed`. */
     const answer = (output: string, failure?: string): void => {
-      if (this.#calls.get(callId) !== call || events[1]) return;
-      this.#cancel(call[1]);
+      if (this.#calls.get(callId) !== pending || pending.output) return;
+      this.#cancel(pending.timer);
       if (failure) this.#emitError(new RealtimeVoiceError('tool_failed', `Tool "${name}" failed: ${failure}`, false));
-      events.push({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: callId, output } });
+      pending.output = { type: 'conversation.item.create', item: { type: 'function_call_output', call_id: callId, output } };
       // While reconnecting, the output waits for `#onReady`.
       if (!this.#ready) return;
-      this.#send(events[1]!);
+      this.#send(pending.output);
       this.#calls.delete(callId);
-      if (!--this.#pendingTools) this.#requestResponse();
+      if (!this.#toolsPending()) this.#requestResponse();
       this.#updatePhase();
     };
     const fail = (message: string) => answer(errorOutput(message), message);
@@ -948,7 +957,12 @@ export class RealtimeSession {
 
   /** A reply is requested, running or queued, or waits for a tool's answer. */
   #replyPending(): boolean {
-    return this.#liveResponseId() !== null || this.#pendingCreateId !== null || this.#responseQueue.length > 0 || this.#pendingTools > 0;
+    return this.#liveResponseId() !== null || this.#pendingCreateId !== null || this.#responseQueue.length > 0 || this.#toolsPending();
+  }
+
+  /** A function call waits for its output (every call of a turn needs one before the reply). */
+  #toolsPending(): boolean {
+    return [...this.#calls.values()].some((c) => !c.output);
   }
 
   #setStatus(status: SessionStatus): void {
@@ -991,7 +1005,7 @@ export class RealtimeSession {
     this.#running = false;
     this.#epoch++;
     this.#tokenAbort?.abort();
-    for (const [, timer] of this.#calls.values()) this.#cancel(timer);
+    for (const { timer } of this.#calls.values()) this.#cancel(timer);
     this.#calls.clear();
     const wasReady = this.#ready;
     const live = this.#liveResponseId();
