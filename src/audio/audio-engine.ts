@@ -224,7 +224,12 @@ export class AudioEngine {
     if (rec.cleared || !this.#handlers) return false;
     // A delta of an odd byte count ends in half a sample: its byte starts the item's next delta,
     // or every later sample would be byte-swapped (the worklet ignores a trailing odd byte).
-    if (rec.odd) pcm16 = new Uint8Array([...rec.odd, ...new Uint8Array(pcm16)]).buffer;
+    if (rec.odd) {
+      const joined = new Uint8Array(pcm16.byteLength + 1);
+      joined.set(rec.odd);
+      joined.set(new Uint8Array(pcm16), 1);
+      pcm16 = joined.buffer;
+    }
     rec.odd = pcm16.byteLength & 1 && new Uint8Array(pcm16.slice(-1));
     const samples = pcm16.byteLength >> 1;
     rec.received += samples;
