@@ -8,7 +8,7 @@ import { connect as tcpConnect } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createTokenHandler } from '../../server/index.js';
-import { API_KEY, Client, mintKey, postClientSecret, startServer } from './helpers.js';
+import { API_KEY, Client, mintKey, postClientSecret, startServer, withServer } from './helpers.js';
 import { clientEventError, clientSecretError } from './schema.js';
 
 setFlagsFromString('--expose-gc');
@@ -62,21 +62,17 @@ test('simulator: an upgrade whose request-target is not a URL is refused with 4x
 test('simulator REST: a request-target that is not a URL gets a 4xx, not a 500 with a warning', async () => {
   /** @type {unknown[][]} */
   const warnings = [];
-  const server = await startServer({ logger: { warn: (...args) => void warnings.push(args) } });
-  try {
+  await withServer({ logger: { warn: (...args) => void warnings.push(args) } }, async (server) => {
     for (const target of ['http://[', '//[x']) {
       const status = await rawStatus(server.port, `POST ${target} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close`);
       assert.match(status, /^HTTP\/1\.1 4\d\d /, `${target}: ${JSON.stringify(status)}`);
     }
     assert.deepEqual(warnings.map(String), []);
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 test('simulator: a custom voice ({id}) accepted from a schema-valid request is reported in a schema-valid session', async () => {
-  const server = await startServer({ logger: quiet });
-  try {
+  await withServer({ logger: quiet }, async (server) => {
     const session = { type: 'realtime', audio: { output: { voice: { id: 'voice_1234' } } } };
     const update = { type: 'session.update', session };
     assert.equal(clientEventError(update), null, 'the request is valid GA');
@@ -89,14 +85,11 @@ test('simulator: a custom voice ({id}) accepted from a schema-valid request is r
     const minted = await postClientSecret(server, { session });
     assert.equal(minted.status, 200);
     assert.equal(clientSecretError(minted.body), null);
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 test('simulator: huge client frames are not kept whole in the session log (30 × 4 MB frames retain < 40 MB)', async () => {
-  const server = await startServer({ logger: quiet });
-  try {
+  await withServer({ logger: quiet }, async (server) => {
     const client = await Client.connect(server.url, { key: await mintKey(server) });
     const before = retainedHeap();
     const pad = 'x'.repeat(4 * 1024 * 1024);
@@ -106,14 +99,11 @@ test('simulator: huge client frames are not kept whole in the session log (30 ×
     const grownMB = (retainedHeap() - before) / 2 ** 20;
     await client.close();
     assert.ok(grownMB < 40, `heap retained after 30 frames of 4 MB: ${grownMB.toFixed(1)} MB`);
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 test('simulator: a client that floods frames but never reads cannot make the server buffer without bound', async () => {
-  const server = await startServer({ logger: quiet });
-  try {
+  await withServer({ logger: quiet }, async (server) => {
     const client = await Client.connect(server.url, { key: await mintKey(server) });
     // Stop reading: every error event the server answers with (~220 B for a 7-byte frame) piles
     // up in its socket buffer.
@@ -133,9 +123,7 @@ test('simulator: a client that floods frames but never reads cannot make the ser
     assert.ok(grownMB < 60, `memory held for a client that does not read: ${grownMB.toFixed(1)} MB`);
     const other = await Client.connect(server.url, { key: await mintKey(server) });
     await other.close();
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 test('token handler (node listener): TRACE gets 405 with Allow, a malformed Host 400 — not a 500 with a warning', async () => {

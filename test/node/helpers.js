@@ -30,6 +30,22 @@ export async function startServer(options = {}) {
 }
 
 /**
+ * Runs `fn` with a local server started with `options`, closing it afterwards however `fn` ends.
+ * @template T
+ * @param {Parameters<typeof startServer>[0]} options
+ * @param {(server: Awaited<ReturnType<typeof startServer>>) => Promise<T>} fn
+ * @returns {Promise<T>}
+ */
+export async function withServer(options, fn) {
+  const server = await startServer(options);
+  try {
+    return await fn(server);
+  } finally {
+    await server.close();
+  }
+}
+
+/**
  * `POST /realtime/client_secrets` with the standard key.
  * @param {{httpUrl: string}} server
  * @param {Json} [body]
